@@ -1,0 +1,31 @@
+# Two commands work on a fresh machine (Python 3.11, pip, make, git): `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: venv site serve test bench clean
+
+$(BIN)/glossary: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/glossary
+
+site: venv
+	$(BIN)/glossary validate
+	$(BIN)/glossary build
+
+serve: venv
+	$(BIN)/mkdocs serve
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf site .cache .pytest_cache

@@ -1,0 +1,5 @@
+"""`python -m generator` is the `glossary` command."""
+
+from .cli import main
+
+main()

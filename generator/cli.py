@@ -1,0 +1,213 @@
+"""The `glossary` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import skeletons
+from .concepts import SLUG_RE, load_glossary
+from .config import Settings, load_settings
+from .errors import ConfigError, GlossaryError
+from .fingerprint import CONTENT_INPUTS, combine
+from .status import CURATED, DRAFT, FRESH, MISSING, ORPHAN, REVIEW, STALE, glossary_status
+from .store import Store
+
+config_option = click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False), help="The site's mkdocs.yml.")
+
+
+def console() -> Console:
+    """Rich output on a terminal, plain lines otherwise."""
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="glossary-generator")
+def main() -> None:
+    """Audience-tailored concept glossaries: one explanation per reader, reviewed, published."""
+
+
+@main.command()
+@config_option
+def validate(config_file: str) -> None:
+    """Check every concept and persona file; list every problem at once (exit 2)."""
+    settings = load_settings(config_file)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    drafts = sum(1 for c in glossary.concepts.values() if c.draft)
+    click.echo(f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid.")
+
+
+@main.group()
+def new() -> None:
+    """Write a commented skeleton for a new concept or persona."""
+
+
+@new.command("concept")
+@click.argument("slug")
+@config_option
+def new_concept(slug: str, config_file: str) -> None:
+    """Create concepts/SLUG.yaml."""
+    settings = load_settings(config_file)
+    path = _new_file(settings.concepts_path, slug, skeletons.concept(slug))
+    click.echo(f"Wrote {path}. Fill it in, then run `glossary validate`.")
+
+
+@new.command("persona")
+@click.argument("slug")
+@config_option
+def new_persona(slug: str, config_file: str) -> None:
+    """Create personas/SLUG.yaml."""
+    settings = load_settings(config_file)
+    path = _new_file(settings.personas_path, slug, skeletons.persona(slug))
+    click.echo(f"Wrote {path}. Fill it in, then run `glossary validate`.")
+
+
+def _new_file(folder: Path, slug: str, text: str) -> Path:
+    if not SLUG_RE.match(slug):
+        raise ConfigError(f"bad slug {slug!r}: use lowercase letters, digits and hyphens, like 'low-rank-adaptation'")
+    path = folder / f"{slug}.yaml"
+    if path.exists():
+        raise ConfigError(f"{path} already exists; edit it instead")
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+STATE_STYLES = {FRESH: "green", STALE: "yellow", MISSING: "red", CURATED: "cyan", REVIEW: "magenta", ORPHAN: "red", DRAFT: "dim"}
+
+
+@main.command()
+@config_option
+@click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown summary (for a pull request's job summary).")
+@click.option("--since", metavar="REF", help="With --markdown: also list concepts added or changed since this git ref.")
+@click.option("--all", "show_all", is_flag=True, help="List fresh and curated pairs too.")
+def status(config_file: str, as_markdown: bool, since: str | None, show_all: bool) -> None:
+    """List every pair: fresh, stale (and why), missing, curated, needing review; and orphans."""
+    settings = load_settings(config_file)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    from . import reports
+
+    if as_markdown:
+        click.echo(reports.status_markdown(glossary, settings, statuses, changed_since=_changed_concepts(settings, since) if since else None))
+        return
+    reports.print_status(console(), glossary, settings, statuses, show_all=show_all)
+
+
+def _changed_concepts(settings: Settings, ref: str) -> dict[str, list[str]]:
+    """Concept and persona files added or modified since a git ref."""
+    try:
+        out = subprocess.run(
+            ["git", "diff", "--name-status", "--no-renames", f"{ref}...HEAD", "--", settings.concepts_dir, settings.personas_dir],
+            cwd=settings.root, capture_output=True, text=True, check=True,
+        ).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        err = getattr(exc, "stderr", "") or str(exc)
+        raise ConfigError(f"cannot compare with {ref!r}: {err.strip()}") from None
+    changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+    kinds = {"A": "added", "M": "changed", "D": "removed"}
+    for line in out.splitlines():
+        code, _, name = line.partition("\t")
+        if name.endswith((".yaml", ".yml")) and code[:1] in kinds:
+            changes[kinds[code[:1]]].append(name)
+    return changes
+
+
+@main.command()
+@click.argument("concept", required=False)
+@click.argument("persona", required=False)
+@click.option("--all", "accept_all", is_flag=True, help="Accept every curated pair that needs review.")
+@config_option
+def accept(concept: str | None, persona: str | None, accept_all: bool, config_file: str) -> None:
+    """Mark a curated explanation as reviewed against the current inputs."""
+    settings = load_settings(config_file)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    store = Store(settings.concepts_path)
+    if accept_all == bool(concept and persona):
+        raise click.UsageError("give CONCEPT and PERSONA, or --all")
+    targets = [s for s in glossary_status(glossary, settings, store) if s.state == REVIEW and (accept_all or (s.concept, s.persona) == (concept, persona))]
+    if not accept_all and not targets:
+        if concept not in glossary.concepts:
+            raise ConfigError(f"no concept {concept!r}")
+        if persona not in glossary.personas:
+            raise ConfigError(f"no persona {persona!r}")
+        found = store.read(concept, persona)
+        if found is None:
+            raise ConfigError(f"no explanation for {concept}/{persona} yet")
+        if not found.curated:
+            raise ConfigError(f"{concept}/{persona} is generated, not curated: regenerate it, or edit it to make it curated")
+        click.echo(f"{concept}/{persona} is already accepted against the current inputs.")
+        return
+    for s in targets:
+        explanation = s.explanation
+        explanation.meta.update(
+            source="curated",
+            inputs={k: s.inputs[k] for k in CONTENT_INPUTS},
+            fingerprint=combine(s.inputs, CONTENT_INPUTS),
+            reviewed=dt.date.today().isoformat(),
+        )
+        explanation.meta.setdefault("date", dt.date.today().isoformat())
+        store.write(explanation)
+        click.echo(f"accepted {s.concept}/{s.persona}")
+
+
+@main.command()
+@config_option
+@click.option("--strict", is_flag=True, help="Fail when any pair has no explanation (drafts excepted), as mkdocs --strict does.")
+@click.option("--generate", "generate_first", is_flag=True, help="Generate what is missing or stale first (calls the model).")
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Where to write the site (default: mkdocs.yml's site_dir).")
+@click.pass_context
+def build(ctx: click.Context, config_file: str, strict: bool, generate_first: bool, site_dir: str | None) -> None:
+    """Build the site from the committed text; never calls a model unless --generate is given."""
+    settings = load_settings(config_file)
+    load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    if generate_first:
+        from .generate import generate_command
+
+        ctx.invoke(generate_command, config_file=config_file)
+    _mkdocs_build(settings, strict=strict, site_dir=site_dir)
+
+
+def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None) -> None:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    options = {"strict": strict}
+    if site_dir:
+        options["site_dir"] = site_dir
+    try:
+        config = load_config(str(settings.config_file), **options)
+        mkdocs_build(config)
+    except Abort as exc:
+        raise GlossaryError(f"build failed: {exc}") from None
+    except MkDocsException as exc:
+        raise GlossaryError(f"build failed: {exc}") from None
+    click.echo(f"Site written to {config.site_dir}")
+
+
+def _register_optional_commands() -> None:
+    """Commands whose modules own them; each registers itself here."""
+    import importlib
+
+    for module, name in (("generate", "generate_command"), ("generate", "preview_command"), ("judge", "verify_command"), ("importer", "import_command")):
+        try:
+            mod = importlib.import_module(f".{module}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+            continue
+        command = getattr(mod, name, None)
+        if command is not None:
+            main.add_command(command)
+
+
+_register_optional_commands()

@@ -1,0 +1,277 @@
+"""The input contract: concept and persona YAML files, validated all at once."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+
+from .errors import InputError, Problem
+
+ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.pattern)]
+
+
+class Source(BaseModel):
+    """A reference that supports the concept's facts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Text
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$")]
+
+
+class Concept(BaseModel):
+    """One concept: `concepts/<slug>.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(default="", exclude=True)
+    title: Text
+    aliases: list[Text] = []
+    summary: Text
+    definition: Text
+    facts: list[Text] = []
+    misconceptions: list[Text] = []
+    tags: list[Slug] = []
+    related: list[Slug] = []
+    sources: list[Source] = []
+    draft: bool = False
+
+    @field_validator("summary")
+    @classmethod
+    def _one_sentence(cls, value: str) -> str:
+        plain = ABBREVIATIONS.sub("", value)
+        if "\n\n" in value or len(value) > 400 or re.search(r"[.!?]\s+[A-Z][a-z]", plain):
+            raise ValueError(f"must be one sentence (at most 400 characters): {value[:80]!r}")
+        return value
+
+    def names(self) -> list[str]:
+        """The title and every alias: the words that mean this concept."""
+        return [self.title, *self.aliases]
+
+
+class Persona(BaseModel):
+    """One reader type: `personas/<slug>.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(default="", exclude=True)
+    name: Text
+    description: Text
+    background: Text
+    analogies: list[Text] = []
+    avoid: list[Text] = []
+    tone: str = "clear and friendly"
+    length: Annotated[int, Field(ge=50, le=2000)] = 250
+    order: int = 100
+
+
+CONCEPT_FIELDS = [n for n in Concept.model_fields if n != "slug"]
+PERSONA_FIELDS = [n for n in Persona.model_fields if n != "slug"]
+
+
+@dataclass
+class Glossary:
+    """Every concept and persona of one site, validated together."""
+
+    root: Path
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
+    concepts_dir: str = "concepts"
+    personas_dir: str = "personas"
+
+    def ordered_personas(self) -> list[Persona]:
+        """Personas in tab order (then by slug, so the order is stable)."""
+        return sorted(self.personas.values(), key=lambda p: (p.order, p.slug))
+
+    def publishable(self) -> list[Concept]:
+        """Concepts that get explanations (drafts only show their definition)."""
+        return [c for c in self.concepts.values() if not c.draft]
+
+
+def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas") -> Glossary:
+    """Read and validate every input file; raise InputError listing every problem."""
+    problems: list[Problem] = []
+    glossary = Glossary(root=root, concepts_dir=concepts_dir, personas_dir=personas_dir)
+    raw: dict[str, tuple[dict, dict[tuple, int]]] = {}
+    personas_raw: dict[str, tuple[dict, dict[tuple, int]]] = {}
+    concept_files = _yaml_files(root / concepts_dir, root, problems)
+    for path in concept_files:
+        concept = _load_one(path, root, Concept, problems, raw)
+        if concept is not None:
+            glossary.concepts[concept.slug] = concept
+    for path in _yaml_files(root / personas_dir, root, problems):
+        persona = _load_one(path, root, Persona, problems, personas_raw)
+        if persona is not None:
+            glossary.personas[persona.slug] = persona
+    problems += _related_problems(raw, {p.stem for p in concept_files}, concepts_dir)
+    problems += _cross_file_problems(glossary, {stem: lines for stem, (_, lines) in raw.items()}, {stem: lines for stem, (_, lines) in personas_raw.items()})
+    if problems:
+        raise InputError(problems)
+    return glossary
+
+
+def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
+    if not folder.is_dir():
+        problems.append(Problem(_rel(folder, root), 0, "", "folder not found"))
+        return []
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    for path in files:
+        if not SLUG_RE.match(path.stem):
+            problems.append(Problem(_rel(path, root), 0, "", f"bad slug {path.stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
+    return [p for p in files if SLUG_RE.match(p.stem)]
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
+    """Parse one YAML file, returning its data, the line of every key path, and problems."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        return None, {}, [Problem(label, line, "", f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8")]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        return None, {}, [Problem(label, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+    if node is None or data is None:
+        return None, {}, [Problem(label, 1, "", "file is empty; it needs a mapping of keys to values")]
+    if not isinstance(data, dict):
+        return None, {}, [Problem(label, node.start_mark.line + 1, "", f"file must be a mapping of keys to values, not a {type(data).__name__}")]
+    lines: dict[tuple, int] = {}
+    _index_lines(node, (), lines)
+    return data, lines, []
+
+
+def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = path + (key.value,)
+            _index_lines(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), lines)
+
+
+def _line_of(loc: tuple, lines: dict[tuple, int]) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Problem], raw: dict):
+    label = _rel(path, root)
+    data, lines, found = read_yaml(path, label)
+    problems += found
+    if data is None:
+        return None
+    raw[path.stem] = (data, lines)
+    try:
+        return model.model_validate({**data, "slug": path.stem} if "slug" not in data else data)
+    except ValidationError as exc:
+        fields = [n for n in model.model_fields if n != "slug"]
+        for err in exc.errors():
+            problems.append(_problem_from(err, label, lines, data, fields))
+        return None
+
+
+def _problem_from(err: dict, label: str, lines: dict[tuple, int], data: dict, fields: list[str]) -> Problem:
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) for p in loc)
+    line = _line_of(loc, lines)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = difflib.get_close_matches(str(loc[-1]), fields if len(loc) == 1 else ["title", "url"], n=1)
+        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys: {', '.join(fields)}")
+    elif kind == "missing":
+        message = "required key is missing"
+        line = lines.get(loc[:-1], 1) if len(loc) > 1 else 1
+    elif kind == "string_too_short":
+        message = "must not be empty"
+    elif kind == "string_pattern_mismatch" and loc[0] in ("related", "tags"):
+        message = f"bad slug {err.get('input')!r}: use lowercase letters, digits and hyphens"
+    elif kind == "string_pattern_mismatch" and loc[-1] == "url":
+        message = f"bad URL {err.get('input')!r}: it must start with http:// or https://"
+    else:
+        given = err.get("input")
+        shown = repr(given) if not isinstance(given, dict) else "a mapping"
+        message = f"{err['msg']} (got {shown})"
+    return Problem(label, line, key, message)
+
+
+def _related_problems(raw: dict[str, tuple[dict, dict[tuple, int]]], slugs: set[str], concepts_dir: str) -> list[Problem]:
+    """`related` entries naming no concept file, checked even in files with other problems."""
+    problems = []
+    for stem, (data, lines) in sorted(raw.items()):
+        related = data.get("related")
+        if not isinstance(related, list):
+            continue
+        label = f"{concepts_dir}/{stem}.yaml"
+        for i, slug in enumerate(related):
+            if not isinstance(slug, str) or not SLUG_RE.match(slug.strip()):
+                continue  # the schema reports malformed slugs
+            slug = slug.strip()
+            if slug == stem:
+                problems.append(Problem(label, _line_of(("related", i), lines), f"related.{i}", f"{slug!r} is this concept itself"))
+            elif slug not in slugs:
+                hint = difflib.get_close_matches(slug, sorted(slugs), n=1)
+                message = f"no concept {slug!r} (no file {concepts_dir}/{slug}.yaml)" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                problems.append(Problem(label, _line_of(("related", i), lines), f"related.{i}", message))
+    return problems
+
+
+def _cross_file_problems(glossary: Glossary, concept_lines: dict[str, dict], persona_lines: dict[str, dict]) -> list[Problem]:
+    """Problems no single file shows: shared titles and aliases, shared tab labels, missing facts."""
+    problems: list[Problem] = []
+
+    def where(kind: str, slug: str, loc: tuple) -> tuple[str, int]:
+        lines = (concept_lines if kind == glossary.concepts_dir else persona_lines).get(slug, {})
+        return f"{kind}/{slug}.yaml", _line_of(loc, lines)
+
+    concepts_dir, personas_dir = glossary.concepts_dir, glossary.personas_dir
+    owners: dict[str, list[tuple[str, str, tuple]]] = {}
+    for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
+        for i, name in enumerate(concept.names()):
+            key, loc = ("title", ("title",)) if i == 0 else (f"aliases.{i - 1}", ("aliases", i - 1))
+            owners.setdefault(name.casefold(), []).append((concept.slug, key, loc))
+    for norm, users in owners.items():
+        users = [u for j, u in enumerate(users) if u[0] not in {v[0] for v in users[:j]}]
+        for slug, key, loc in users if len(users) > 1 else []:
+            others = ", ".join(f"the {'title' if k == 'title' else 'alias'} of {concepts_dir}/{s}.yaml" for s, k, _ in users if s != slug)
+            label, line = where(concepts_dir, slug, loc)
+            name = (glossary.concepts[slug].names())[0 if key == "title" else int(key.split(".")[1]) + 1]
+            problems.append(Problem(label, line, key, f"{name!r} is also {others}; each title and alias must name one concept"))
+    for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
+        if not concept.draft and not concept.facts:
+            label, line = where(concepts_dir, concept.slug, ())
+            problems.append(Problem(label, line, "facts", "needs at least one key fact (or set draft: true until it has them)"))
+    labels: dict[str, str] = {}
+    for persona in sorted(glossary.personas.values(), key=lambda p: p.slug):
+        norm = persona.name.casefold()
+        if norm in labels:
+            label, line = where(personas_dir, persona.slug, ("name",))
+            problems.append(Problem(label, line, "name", f"tab label {persona.name!r} is already used by {personas_dir}/{labels[norm]}.yaml"))
+        else:
+            labels[norm] = persona.slug
+    return problems

@@ -1,0 +1,48 @@
+"""Fingerprints: a hash over the parsed value of every input that changes a pair's text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .concepts import Concept, Glossary, Persona
+from .prompts import related_summaries, templates_sha256
+
+# The concept and persona fields the prompt uses; editing any other field changes no text.
+CONCEPT_INPUTS = ("title", "aliases", "summary", "definition", "facts", "misconceptions")
+PERSONA_INPUTS = ("name", "description", "background", "analogies", "avoid", "tone", "length")
+# Inputs a curated text is reviewed against: a person, not a model or a template, wrote it.
+CONTENT_INPUTS = ("concept", "persona", "related", "language")
+
+
+def digest(value: Any) -> str:
+    """A stable short hash of any JSON-able value."""
+    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def pair_inputs(glossary: Glossary, concept: Concept, persona: Persona, *, model: str, temperature: float, max_tokens: int, language: str) -> dict[str, str]:
+    """One hash per input, so a stale pair can say which input changed."""
+    return {
+        "concept": digest({k: getattr(concept, k) for k in CONCEPT_INPUTS}),
+        "persona": digest({k: getattr(persona, k) for k in PERSONA_INPUTS}),
+        "related": digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)]),
+        "template": templates_sha256()[:16],
+        "model": digest({"model": model, "temperature": temperature, "max_tokens": max_tokens}),
+        "language": digest(language),
+    }
+
+
+def combine(inputs: dict[str, str], keys: tuple[str, ...] | None = None) -> str:
+    """The fingerprint: one hash over the chosen input hashes."""
+    chosen = {k: v for k, v in inputs.items() if keys is None or k in keys}
+    return digest(chosen)
+
+
+def changed_inputs(old: dict[str, str] | None, new: dict[str, str], keys: tuple[str, ...] | None = None) -> list[str]:
+    """Names of the inputs whose hash differs (all of them when nothing was recorded)."""
+    names = [k for k in new if keys is None or k in keys]
+    if not old:
+        return names
+    return [k for k in names if old.get(k) != new[k]]

@@ -1,0 +1,57 @@
+"""The prompt: templates shipped in the package, filled from a concept, a persona and the site."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from importlib import resources
+
+import jinja2
+
+from .concepts import Concept, Glossary, Persona
+
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "de": "German", "fr": "French", "es": "Spanish", "zh": "Chinese", "ko": "Korean", "pt": "Portuguese", "it": "Italian"}
+TEMPLATES = ("system.md", "user.md")
+
+
+@lru_cache(maxsize=None)
+def template_text(name: str) -> str:
+    """The raw text of one packaged template."""
+    return resources.files("generator").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def templates_sha256() -> str:
+    """One hash over every template, part of each generated pair's fingerprint."""
+    digest = hashlib.sha256()
+    for name in TEMPLATES:
+        digest.update(name.encode() + b"\0" + template_text(name).encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def related_summaries(glossary: Glossary, concept: Concept) -> list[dict[str, str]]:
+    """The related concepts the prompt quotes, as (slug, title, summary)."""
+    items = []
+    for slug in concept.related:
+        other = glossary.concepts.get(slug)
+        if other is not None:
+            items.append({"slug": slug, "title": other.title, "summary": other.summary})
+    return items
+
+
+def build_messages(glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None) -> list[dict[str, str]]:
+    """The Chat Completions messages for one pair: static instructions first, for prompt caching."""
+    user = _environment().from_string(template_text("user.md")).render(
+        concept=concept,
+        persona=persona,
+        related=related_summaries(glossary, concept),
+        language=language,
+        language_name=LANGUAGE_NAMES.get(language, language),
+        feedback=feedback or [],
+    )
+    return [{"role": "system", "content": template_text("system.md")}, {"role": "user", "content": user}]

@@ -1,0 +1,77 @@
+"""Status as a table for people and as Markdown for a pull request's job summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from .concepts import Glossary
+from .config import Settings
+from .status import CURATED, DRAFT, FRESH, MISSING, ORPHAN, REVIEW, STALE, PairStatus
+
+STYLES = {FRESH: "green", STALE: "yellow", MISSING: "red", CURATED: "cyan", REVIEW: "magenta", ORPHAN: "red", DRAFT: "dim"}
+QUIET_STATES = (FRESH, CURATED)
+
+
+def counts_line(statuses: list[PairStatus]) -> str:
+    counts = Counter(s.state for s in statuses)
+    return ", ".join(f"{counts[state]} {state}" for state in (FRESH, CURATED, STALE, MISSING, REVIEW, DRAFT, ORPHAN) if counts[state]) or "no pairs"
+
+
+def print_status(out: Console, glossary: Glossary, settings: Settings, statuses: list[PairStatus], *, show_all: bool = False) -> None:
+    """One row per pair that needs attention (every pair with show_all), then the totals."""
+    rows = [s for s in statuses if show_all or s.state not in QUIET_STATES]
+    drafts = sorted({s.concept for s in rows if s.state == DRAFT})
+    rows = [s for s in rows if s.state != DRAFT]
+    if rows:
+        table = Table(title="Pairs", show_lines=False)
+        table.add_column("concept")
+        table.add_column("persona")
+        table.add_column("state")
+        for s in rows:
+            table.add_row(s.concept, s.persona, f"[{STYLES.get(s.state, '')}]{s.describe()}[/]")
+        out.print(table)
+    if drafts:
+        out.print(f"Drafts needing key facts ({len(drafts)}): {', '.join(drafts)}")
+    estimate = _estimate(glossary, settings, statuses)
+    out.print(f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.")
+    if estimate:
+        out.print(estimate)
+
+
+def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
+    try:
+        from .costs import estimate_line
+    except ModuleNotFoundError:
+        return ""
+    return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])
+
+
+def status_markdown(glossary: Glossary, settings: Settings, statuses: list[PairStatus], *, changed_since: dict[str, list[str]] | None = None) -> str:
+    """What a change means, for a reviewer: what will be generated, what went stale, what to review."""
+    out = ["## Glossary status", "", f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.", ""]
+    if changed_since is not None:
+        for kind in ("added", "changed", "removed"):
+            names = changed_since.get(kind) or []
+            out.append(f"- **{kind.capitalize()}**: " + (", ".join(f"`{n}`" for n in names) if names else "none"))
+        out.append("")
+
+    def section(title: str, items: list[PairStatus]) -> None:
+        out.extend([f"### {title} ({len(items)})", ""])
+        out.extend(f"- `{s.concept}` / `{s.persona}`: {s.describe()}" for s in items[:200])
+        if len(items) > 200:
+            out.append(f"- ... and {len(items) - 200} more")
+        out.append("")
+
+    section("Will be generated (missing)", [s for s in statuses if s.state == MISSING])
+    section("Stale, will be regenerated", [s for s in statuses if s.state == STALE])
+    section("Curated, need review", [s for s in statuses if s.state == REVIEW])
+    orphans = [s for s in statuses if s.state == ORPHAN]
+    if orphans:
+        section("Orphans (text for a concept or persona that no longer exists)", orphans)
+    estimate = _estimate(glossary, settings, statuses)
+    if estimate:
+        out += [f"**Estimated cost**: {estimate}", ""]
+    return "\n".join(out)

@@ -1,0 +1,565 @@
+"""Loopback OpenAI-compatible HTTP server for tests and benchmarks (stdlib only).
+
+The ``openai`` client talks through ``httpx2``, which respx / pytest-httpx do not
+intercept, so tests point a real client at a real socket on 127.0.0.1::
+
+    from fakeserver import FakeOpenAI, Fault, Reply
+
+    with FakeOpenAI(latency=0.0) as server:
+        server.push(Fault.status(429, retry_after=2), Fault.drop())
+        client = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        ...
+        assert server.count == 3 and server.requests[0].status == 429
+
+Endpoints: ``POST /v1/chat/completions`` and ``GET /v1/models``.  Anything else
+gets an OpenAI-style 404.  Streaming (``"stream": true``) is not implemented and is
+answered with a 400 error.
+
+Standalone (benchmarks)::
+
+    python tests/fakeserver.py --port 0 --latency 0.3 [--max-in-flight 4]
+
+prints the base URL on its first stdout line and serves until killed
+(SIGINT/SIGTERM; a summary of the counters goes to stderr on exit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import random
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Optional, Union
+
+__all__ = ["FakeOpenAI", "Fault", "Reply", "RecordedRequest", "default_responder", "error_body"]
+
+CHAT_PATH = "/v1/chat/completions"
+MODELS_PATH = "/v1/models"
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass
+class Reply:
+    """What the responder returns for a normal answer (a plain ``str`` is also accepted)."""
+
+    content: Optional[str]
+    finish_reason: str = "stop"
+    prompt_tokens: Optional[int] = None
+    completion_tokens: Optional[int] = None
+    cached_tokens: Optional[int] = None
+    refusal: Optional[str] = None
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour; build with the ``Fault.status/hang/drop/truncate`` helpers."""
+
+    kind: str  # "status" | "hang" | "drop" | "truncate"
+    code: int = 0
+    retry_after: Optional[Union[int, float, str]] = None
+    body: Any = None
+    seconds: float = 0.0
+    text: str = ""
+    headers: dict = field(default_factory=dict)
+
+    @classmethod
+    def status(
+        cls,
+        code: int,
+        retry_after: Optional[Union[int, float, str]] = None,
+        body: Any = None,
+        headers: Optional[dict] = None,
+    ) -> "Fault":
+        """Answer with HTTP ``code``. ``body`` (dict or str) defaults to an OpenAI error JSON
+        matching the code (401 invalid_api_key, 404 model_not_found, 429 rate_limit_exceeded,
+        5xx server_error, ...). ``retry_after`` sets the ``Retry-After`` header."""
+        return cls("status", code=code, retry_after=retry_after, body=body, headers=dict(headers or {}))
+
+    @classmethod
+    def hang(cls, seconds: float) -> "Fault":
+        """Sleep ``seconds`` and then answer normally (to exceed a client timeout)."""
+        return cls("hang", seconds=float(seconds))
+
+    @classmethod
+    def drop(cls) -> "Fault":
+        """Read the request, then shut the connection down without any response."""
+        return cls("drop")
+
+    @classmethod
+    def truncate(cls, text: str = "Truncated answer") -> "Fault":
+        """Answer normally with ``text`` and ``finish_reason="length"``."""
+        return cls("truncate", text=text)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict  # header names lower-cased
+    json: Any  # parsed body (None for GET / empty / unparsable body)
+    time: float  # time.monotonic() at arrival (after the body was read)
+    status: Optional[int] = None  # response status; None while pending or when dropped
+    fault: Optional[Fault] = None  # the scripted fault applied to this request, if any
+    finished: Optional[float] = None  # time.monotonic() when the answer was ready
+    _held: bool = field(default=False, repr=False)  # counted in in_flight
+
+
+Responder = Callable[[dict], Union[Reply, str, Fault]]
+
+
+# --------------------------------------------------------------------------- helpers
+
+_ERRORS = {
+    400: ("invalid_request_error", None, "Bad request."),
+    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys."),
+    403: ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported."),
+    404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it."),
+    409: ("invalid_request_error", "conflict", "Conflict."),
+    422: ("invalid_request_error", None, "Unprocessable entity."),
+    429: ("rate_limit_error", "rate_limit_exceeded", "Rate limit reached. Please try again later."),
+    500: ("server_error", "server_error", "The server had an error while processing your request. Sorry about that!"),
+    502: ("server_error", "bad_gateway", "Bad gateway."),
+    503: ("server_error", "service_unavailable", "The engine is currently overloaded, please try again later."),
+}
+
+
+def error_body(code: int, message: Optional[str] = None, type_: Optional[str] = None, err_code: Optional[str] = None) -> dict:
+    """OpenAI-style error JSON for an HTTP status code."""
+    d_type, d_code, d_msg = _ERRORS.get(code, ("server_error" if code >= 500 else "invalid_request_error", None, f"HTTP {code}"))
+    return {
+        "error": {
+            "message": message or d_msg,
+            "type": type_ or d_type,
+            "param": None,
+            "code": err_code if err_code is not None else d_code,
+        }
+    }
+
+
+def _estimate_tokens(text: str) -> int:
+    return len(text) // 4
+
+
+def _prompt_text(request_json: dict) -> str:
+    parts = []
+    for m in request_json.get("messages") or []:
+        c = m.get("content") if isinstance(m, dict) else None
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, list):  # content parts
+            parts.extend(p.get("text", "") for p in c if isinstance(p, dict))
+    return "\n".join(parts)
+
+
+_WORDS = (
+    "model data layer token weight gradient training inference signal pattern context memory "
+    "vector space function input output example error loss batch step update parameter network "
+    "attention sequence word meaning score probability sample noise rule feature label map "
+    "system process result value idea picture recipe kitchen library map journey bridge "
+    "simple small large careful quick slow useful common rare stable precise rough"
+).split()
+_VERBS = "learns maps turns compares stores adjusts predicts measures combines filters reuses keeps".split()
+
+
+def default_responder(request_json: dict) -> str:
+    """Deterministic ~150-word Markdown answer (no title) derived from a hash of the messages."""
+    messages = request_json.get("messages") or []
+    digest = hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    rng = random.Random(digest)
+
+    def sentence(n: int) -> str:
+        words = [rng.choice(_WORDS) for _ in range(n)]
+        words.insert(rng.randrange(1, n), rng.choice(_VERBS))
+        s = " ".join(words)
+        if rng.random() < 0.3:
+            w = rng.choice(_WORDS)
+            s = s.replace(w, f"**{w}**", 1) if w in s.split() else s
+        return s[0].upper() + s[1:] + "."
+
+    para1 = " ".join(sentence(rng.randint(8, 11)) for _ in range(4))  # ~44 words
+    bullets = "\n".join(f"- {sentence(rng.randint(6, 8))}" for _ in range(4))  # ~32 words
+    para2 = " ".join(sentence(rng.randint(8, 11)) for _ in range(4))  # ~44 words
+    para3 = " ".join(sentence(rng.randint(8, 10)) for _ in range(3))  # ~30 words
+    return f"{para1}\n\n{bullets}\n\n{para2}\n\n{para3} (ref {digest[:8]})\n"
+
+
+# --------------------------------------------------------------------------- HTTP handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
+    server_version = "FakeOpenAI/1.0"
+    sys_version = ""
+    fake: "FakeOpenAI"  # set on the per-server subclass
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.fake._track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.fake._track(self.connection, add=False)
+
+    # -- plumbing
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send_json(self, status: int, payload: Any, headers: Optional[dict] = None) -> None:
+        if isinstance(payload, (bytes, bytearray)):
+            data = bytes(payload)
+        elif isinstance(payload, str):
+            data = payload.encode()
+        else:
+            data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", "req_" + uuid.uuid4().hex[:24])
+            for k, v in (headers or {}).items():
+                self.send_header(k, str(v))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:  # client went away (e.g. timed out during a hang)
+            self.close_connection = True
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # -- verbs
+
+    def do_GET(self) -> None:
+        self._dispatch("GET", b"")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST", self._read_body())
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT", self._read_body())
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE", self._read_body())
+
+    def _dispatch(self, method: str, raw: bytes) -> None:
+        fake = self.fake
+        path = self.path.split("?", 1)[0]
+        parsed: Any = None
+        bad_json = False
+        if raw:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                bad_json = True
+        rec = RecordedRequest(
+            method=method,
+            path=path,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            json=parsed,
+            time=time.monotonic(),
+        )
+        admitted = fake._admit(rec)
+        if not admitted:
+            fake._done(rec, 429)
+            self._send_json(
+                429,
+                error_body(429, "Rate limit reached: too many requests in flight (fake server max_in_flight).",
+                           "rate_limit_error", "rate_limit_exceeded"),
+                {"Retry-After": fake.retry_after},
+            )
+            return
+        try:
+            if path == MODELS_PATH and method == "GET":
+                body = {"object": "list", "data": [
+                    {"id": m, "object": "model", "created": 1700000000, "owned_by": "fake"} for m in fake.models]}
+                fake._done(rec, 200)
+                self._send_json(200, body)
+            elif path == CHAT_PATH and method == "POST":
+                if bad_json or not isinstance(parsed, dict):
+                    fake._done(rec, 400)
+                    self._send_json(400, error_body(400, "We could not parse the JSON body of your request."))
+                    return
+                self._chat(rec, parsed)
+            else:
+                fake._done(rec, 404)
+                self._send_json(404, error_body(404, f"Invalid URL ({method} {path})", "invalid_request_error", "unknown_url"))
+        finally:
+            fake._release(rec)
+
+    def _chat(self, rec: RecordedRequest, req: dict) -> None:
+        fake = self.fake
+        fault = fake._next_fault()
+        rec.fault = fault
+        if req.get("stream"):
+            fake._done(rec, 400)
+            self._send_json(400, error_body(400, "FakeOpenAI does not implement streaming.", "invalid_request_error", "unsupported"))
+            return
+        if fault is None and fake.responder is not None:
+            try:
+                result = fake.responder(req)
+            except Exception as exc:  # surface responder bugs as a 500 with the message
+                fake.errors.append(exc)
+                fake._done(rec, 500)
+                self._send_json(500, error_body(500, f"responder raised {type(exc).__name__}: {exc}"))
+                return
+            if isinstance(result, Fault):
+                fault = rec.fault = result
+        else:
+            result = None
+
+        if fault is not None and fault.kind == "status":
+            hdrs = dict(fault.headers)
+            if fault.retry_after is not None:
+                hdrs["Retry-After"] = fault.retry_after
+            body = fault.body if fault.body is not None else error_body(fault.code)
+            if not fake._sleep(fake.latency):
+                return self._drop()
+            fake._done(rec, fault.code)
+            self._send_json(fault.code, body, hdrs)
+            return
+        if fault is not None and fault.kind == "drop":
+            fake._done(rec, None)
+            self._drop()
+            return
+
+        delay = fake.latency + (fault.seconds if fault is not None and fault.kind == "hang" else 0.0)
+        if not fake._sleep(delay):  # server stopping: give up silently
+            return self._drop()
+
+        if fault is not None and fault.kind == "truncate":
+            reply = Reply(fault.text, finish_reason="length")
+        else:
+            if result is None:
+                result = default_responder(req)
+            reply = Reply(result) if isinstance(result, str) else result
+
+        fake._done(rec, 200)
+        self._send_json(200, fake._completion(req, reply))
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+# --------------------------------------------------------------------------- public server
+
+
+class FakeOpenAI:
+    """Loopback OpenAI-compatible server; use as a context manager (or ``start()``/``stop()``)."""
+
+    models = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini"]
+
+    def __init__(
+        self,
+        responder: Optional[Responder] = None,
+        latency: float = 0.0,
+        max_in_flight: Optional[int] = None,
+        retry_after: Union[int, float, str] = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.responder = responder
+        self.latency = float(latency)
+        self.max_in_flight = max_in_flight
+        self.retry_after = retry_after
+        self.requests: list[RecordedRequest] = []
+        self.errors: list[BaseException] = []  # exceptions raised by the responder
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self.count = 0  # requests received (all endpoints, refused ones included)
+        self.refused = 0  # answered 429 by max_in_flight (scripted 429 faults not counted)
+        self.lock = threading.Lock()
+        self._faults: collections.deque[Fault] = collections.deque()
+        self._conns: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._host, self._port = host, port
+        self._httpd: Optional[_Server] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle
+
+    def start(self) -> "FakeOpenAI":
+        handler = type("BoundHandler", (_Handler,), {"fake": self})
+        self._httpd = _Server((self._host, self._port), handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="FakeOpenAI", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._stopping.set()  # wakes latency / hang sleeps
+        self._httpd.shutdown()
+        with self.lock:
+            conns = list(self._conns)
+        for c in conns:  # unblock keep-alive handlers waiting for the next request
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+
+    def __enter__(self) -> "FakeOpenAI":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._httpd is not None, "server not started"
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1" if self._host in ("127.0.0.1", "0.0.0.0", "") else f"http://{self._host}:{self.port}/v1"
+
+    # -- scripting
+
+    def push(self, *faults: Fault) -> None:
+        """Queue faults (FIFO); each chat-completion request consumes at most one."""
+        with self.lock:
+            self._faults.extend(faults)
+
+    @property
+    def pending_faults(self) -> int:
+        with self.lock:
+            return len(self._faults)
+
+    @property
+    def completions(self) -> list[RecordedRequest]:
+        """Recorded POST /v1/chat/completions requests."""
+        with self.lock:
+            return [r for r in self.requests if r.path == CHAT_PATH]
+
+    # -- internals used by the handler
+
+    def _track(self, conn: socket.socket, add: bool) -> None:
+        with self.lock:
+            (self._conns.add if add else self._conns.discard)(conn)
+
+    def _admit(self, rec: RecordedRequest) -> bool:
+        with self.lock:
+            self.requests.append(rec)
+            self.count += 1
+            if self.max_in_flight is not None and self.in_flight >= self.max_in_flight:
+                self.refused += 1
+                return False
+            self.in_flight += 1
+            rec._held = True
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            return True
+
+    def _done(self, rec: RecordedRequest, status: Optional[int]) -> None:
+        """Record the status and leave the in-flight set *before* the bytes go out, so a
+        client that has its answer already sees consistent counters."""
+        with self.lock:
+            rec.status = status
+            rec.finished = time.monotonic()
+            self._unhold(rec)
+
+    def _release(self, rec: RecordedRequest) -> None:
+        with self.lock:
+            self._unhold(rec)
+
+    def _unhold(self, rec: RecordedRequest) -> None:  # caller holds self.lock
+        if rec._held:
+            rec._held = False
+            self.in_flight -= 1
+
+    def _next_fault(self) -> Optional[Fault]:
+        with self.lock:
+            return self._faults.popleft() if self._faults else None
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep, but return False early if the server is stopping."""
+        if seconds <= 0:
+            return not self._stopping.is_set()
+        return not self._stopping.wait(seconds)
+
+    def _completion(self, req: dict, reply: Reply) -> dict:
+        content = reply.content
+        prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else _estimate_tokens(_prompt_text(req))
+        completion_tokens = (reply.completion_tokens if reply.completion_tokens is not None
+                             else _estimate_tokens((content or "") + (reply.refusal or "")))
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        if reply.cached_tokens is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens, "audio_tokens": 0}
+        return {
+            "id": "chatcmpl-" + uuid.uuid4().hex,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": req.get("model") or "gpt-4o-mini",
+            "system_fingerprint": "fp_fake",
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": reply.refusal, "annotations": []},
+                "logprobs": None,
+                "finish_reason": reply.finish_reason,
+            }],
+            "usage": usage,
+        }
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description="Loopback OpenAI-compatible fake server")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds before each completion answer")
+    ap.add_argument("--max-in-flight", type=int, default=None, help="429 beyond this many concurrent requests")
+    ap.add_argument("--retry-after", default="1", help="Retry-After value for max-in-flight 429s")
+    args = ap.parse_args(argv)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    server = FakeOpenAI(latency=args.latency, max_in_flight=args.max_in_flight,
+                        retry_after=args.retry_after, host=args.host, port=args.port)
+    with server:
+        print(server.base_url, flush=True)
+        while not stop.wait(0.5):
+            pass
+    print(f"fakeserver: count={server.count} refused={server.refused} peak_in_flight={server.peak_in_flight}",
+          file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

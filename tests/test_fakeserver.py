@@ -1,0 +1,300 @@
+"""Exercise tests/fakeserver.py with the real, installed `openai` client (httpx2 transport)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import openai
+import pytest
+
+from fakeserver import FakeOpenAI, Fault, Reply
+
+pytestmark = pytest.mark.timeout(30)
+
+MSGS = [{"role": "user", "content": "Explain LoRA to a chef."}]
+
+
+def make_client(server: FakeOpenAI, **kw) -> openai.OpenAI:
+    return openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0, **kw)
+
+
+def ask(client: openai.OpenAI, content: str = "Explain LoRA to a chef.", **kw):
+    return client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": content}], **kw
+    )
+
+
+def test_real_openai_client_installed():
+    major = int(openai.__version__.split(".")[0])
+    assert major >= 1, openai.__version__
+    assert hasattr(openai.OpenAI, "chat")
+    # the real package, not a stub shadowing it
+    assert Path(openai.__file__).parent.name == "openai" and "site-packages" in openai.__file__
+
+
+def test_normal_completion_parsed_with_usage():
+    with FakeOpenAI() as server:
+        assert server.base_url.startswith("http://127.0.0.1:") and server.base_url.endswith("/v1")
+        client = make_client(server)
+        resp = client.chat.completions.create(model="gpt-4.1-mini", messages=MSGS, temperature=0.2)
+        assert resp.object == "chat.completion"
+        assert resp.id.startswith("chatcmpl-")
+        assert resp.model == "gpt-4.1-mini"
+        choice = resp.choices[0]
+        assert choice.finish_reason == "stop"
+        assert choice.message.role == "assistant"
+        assert choice.message.refusal is None
+        text = choice.message.content
+        assert text and not text.lstrip().startswith("#")
+        assert resp.usage.completion_tokens == len(text) // 4
+        assert resp.usage.prompt_tokens == len(MSGS[0]["content"]) // 4
+        assert resp.usage.total_tokens == resp.usage.prompt_tokens + resp.usage.completion_tokens
+        # recorded request
+        assert server.count == 1 and len(server.requests) == 1
+        rec = server.requests[0]
+        assert rec.json["model"] == "gpt-4.1-mini" and rec.json["temperature"] == 0.2
+        assert rec.json["messages"] == MSGS
+        assert rec.headers["authorization"] == "Bearer sk-test"
+        assert rec.status == 200 and isinstance(rec.time, float)
+        assert server.in_flight == 0 and server.peak_in_flight == 1 and server.refused == 0
+
+
+def test_responder_reply_usage_cached_tokens_and_refusal():
+    seen = []
+
+    def responder(req):
+        seen.append(req)
+        if "refuse" in req["messages"][-1]["content"]:
+            return Reply(None, refusal="I can't help with that.")
+        return Reply("Custom *answer*.", prompt_tokens=1200, completion_tokens=7, cached_tokens=1024)
+
+    with FakeOpenAI(responder=responder) as server:
+        client = make_client(server)
+        resp = ask(client, "hello")
+        assert resp.choices[0].message.content == "Custom *answer*."
+        assert (resp.usage.prompt_tokens, resp.usage.completion_tokens, resp.usage.total_tokens) == (1200, 7, 1207)
+        assert resp.usage.prompt_tokens_details.cached_tokens == 1024
+        r2 = ask(client, "please refuse")
+        assert r2.choices[0].message.refusal == "I can't help with that."
+        assert r2.choices[0].message.content is None
+        assert r2.usage.prompt_tokens_details is None
+        assert [s["messages"][0]["content"] for s in seen] == ["hello", "please refuse"]
+
+
+def test_response_format_requests_return_content():
+    from pydantic import BaseModel
+
+    class Verdict(BaseModel):
+        ok: bool
+        issues: list[str]
+
+    with FakeOpenAI(responder=lambda req: json.dumps({"ok": True, "issues": ["none"]})) as server:
+        client = make_client(server)
+        resp = ask(client, response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "verdict", "strict": True, "schema": Verdict.model_json_schema()},
+        })
+        assert json.loads(resp.choices[0].message.content) == {"ok": True, "issues": ["none"]}
+        parsed = client.chat.completions.parse(model="gpt-4o-mini", messages=MSGS, response_format=Verdict)
+        assert parsed.choices[0].message.parsed == Verdict(ok=True, issues=["none"])
+        assert server.requests[1].json["response_format"]["type"] == "json_schema"
+
+
+def test_scripted_429_retry_after_seen_by_client():
+    with FakeOpenAI() as server:
+        server.push(Fault.status(429, retry_after=7))
+        client = make_client(server)
+        with pytest.raises(openai.RateLimitError) as ei:
+            ask(client)
+        e = ei.value
+        assert e.status_code == 429
+        assert e.response.headers["retry-after"] == "7"
+        assert e.code == "rate_limit_exceeded" and e.type == "rate_limit_error"
+        # the fault is consumed: next request is normal
+        assert ask(client).choices[0].finish_reason == "stop"
+        assert [r.status for r in server.requests] == [429, 200]
+        assert server.refused == 0  # scripted 429s are not max_in_flight refusals
+
+
+def test_scripted_500_401_404_and_custom_body():
+    with FakeOpenAI() as server:
+        server.push(
+            Fault.status(500),
+            Fault.status(401),
+            Fault.status(404),
+            Fault.status(503, body={"error": {"message": "custom overload", "type": "server_error", "code": "x"}}),
+        )
+        client = make_client(server)
+        with pytest.raises(openai.InternalServerError) as e500:
+            ask(client)
+        assert e500.value.status_code == 500
+        with pytest.raises(openai.AuthenticationError) as e401:
+            ask(client)
+        assert e401.value.code == "invalid_api_key"
+        with pytest.raises(openai.NotFoundError) as e404:
+            ask(client)
+        assert e404.value.code == "model_not_found"
+        with pytest.raises(openai.InternalServerError) as e503:
+            ask(client)
+        assert e503.value.status_code == 503 and "custom overload" in e503.value.message
+        assert server.pending_faults == 0
+        assert [r.status for r in server.requests] == [500, 401, 404, 503]
+
+
+def test_drop_gives_connection_error():
+    with FakeOpenAI() as server:
+        server.push(Fault.drop())
+        client = make_client(server, timeout=5)
+        with pytest.raises(openai.APIConnectionError) as ei:
+            ask(client)
+        assert not isinstance(ei.value, openai.APITimeoutError)
+        assert server.requests[0].status is None and server.requests[0].fault.kind == "drop"
+        assert server.in_flight == 0
+        assert ask(client).choices[0].message.content  # server still healthy afterwards
+
+
+def test_hang_past_client_timeout_gives_timeout_error():
+    with FakeOpenAI() as server:
+        server.push(Fault.hang(5))
+        client = make_client(server, timeout=0.4)
+        t0 = time.monotonic()
+        with pytest.raises(openai.APITimeoutError):
+            ask(client)
+        assert time.monotonic() - t0 < 3
+        assert server.in_flight == 1  # still "processing" the hung request
+        assert ask(client).choices[0].finish_reason == "stop"
+    # exiting the context must not wait for the 5 s hang
+    assert time.monotonic() - t0 < 3
+
+
+def test_truncate_gives_finish_reason_length():
+    with FakeOpenAI() as server:
+        server.push(Fault.truncate("The answer was cut"))
+        resp = ask(make_client(server))
+        assert resp.choices[0].finish_reason == "length"
+        assert resp.choices[0].message.content == "The answer was cut"
+
+
+def _concurrent(client, n):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def work(i):
+        barrier.wait()
+        try:
+            results[i] = ask(client, f"question {i}")
+        except Exception as exc:  # noqa: BLE001
+            results[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return results
+
+
+def test_max_in_flight_refuses_concurrent_extras():
+    with FakeOpenAI(latency=1.0, max_in_flight=2, retry_after=3) as server:
+        client = make_client(server)
+        t0 = time.monotonic()
+        results = _concurrent(client, 5)
+        ok = [r for r in results if not isinstance(r, Exception)]
+        refused = [r for r in results if isinstance(r, openai.RateLimitError)]
+        assert len(ok) == 2 and len(refused) == 3, results
+        for e in refused:
+            assert e.response.headers["retry-after"] == "3"
+            assert e.code == "rate_limit_exceeded" and e.type == "rate_limit_error"
+        assert server.refused == 3 and server.count == 5
+        assert server.peak_in_flight == 2
+        refused_recs = [r for r in server.requests if r.status == 429]
+        assert len(refused_recs) == 3
+        assert all(r.finished - r.time < 0.5 for r in refused_recs)  # answered at once
+        assert time.monotonic() - t0 < 3
+        # once the slots are free, requests are admitted again
+        assert ask(client).choices[0].finish_reason == "stop"
+        assert server.in_flight == 0
+
+
+def test_peak_in_flight_counted_and_latency_applied():
+    with FakeOpenAI(latency=0.5) as server:
+        client = make_client(server)
+        t0 = time.monotonic()
+        results = _concurrent(client, 4)
+        elapsed = time.monotonic() - t0
+        assert all(not isinstance(r, Exception) for r in results), results
+        assert server.peak_in_flight == 4
+        assert server.in_flight == 0 and server.count == 4
+        assert 0.5 <= elapsed < 2.0  # served concurrently, each after the latency
+        assert all(r.finished - r.time >= 0.5 for r in server.requests)
+
+
+def test_default_responder_is_deterministic_markdown():
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        a1 = ask(client, "What is a vector database?").choices[0].message.content
+        a2 = ask(client, "What is a vector database?").choices[0].message.content
+        b = ask(client, "What is LoRA?").choices[0].message.content
+        assert a1 == a2
+        assert a1 != b
+        for text in (a1, b):
+            words = len(text.split())
+            assert 120 <= words <= 190, words
+            assert not any(line.lstrip().startswith("#") for line in text.splitlines())
+            assert "\n\n" in text and "\n- " in text  # paragraphs and a list
+
+
+def test_models_endpoint_and_unknown_path():
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        ids = [m.id for m in client.models.list()]
+        assert "gpt-4o-mini" in ids
+        with pytest.raises(openai.NotFoundError):
+            client.get("/nope", cast_to=object)
+        assert [(r.method, r.path, r.status) for r in server.requests] == [
+            ("GET", "/v1/models", 200), ("GET", "/v1/nope", 404)]
+        assert server.completions == []
+
+
+def test_responder_exception_becomes_500_and_is_recorded():
+    def boom(req):
+        raise ValueError("bad prompt")
+
+    with FakeOpenAI(responder=boom) as server:
+        with pytest.raises(openai.InternalServerError) as ei:
+            ask(make_client(server))
+        assert "bad prompt" in ei.value.message
+        assert isinstance(server.errors[0], ValueError)
+
+
+def test_stop_closes_port():
+    with FakeOpenAI() as server:
+        client = make_client(server, timeout=2)
+        ask(client)  # leaves a keep-alive connection open
+        url = server.base_url
+    with pytest.raises(openai.APIConnectionError):
+        openai.OpenAI(base_url=url, api_key="sk-test", max_retries=0, timeout=2).models.list()
+
+
+def test_standalone_cli_prints_base_url_and_serves():
+    script = Path(__file__).with_name("fakeserver.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), "--port", "0", "--latency", "0.05", "--max-in-flight", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        client = openai.OpenAI(base_url=url, api_key="sk-test", max_retries=0, timeout=5)
+        resp = ask(client)
+        assert resp.choices[0].finish_reason == "stop" and resp.usage.completion_tokens > 0
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=5)
+    assert proc.returncode == 0
+    assert "count=1" in err
