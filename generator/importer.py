@@ -777,10 +777,17 @@ _TEX_SYMBOLS = {
 }
 
 
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUPERSCRIPTS = str.maketrans("0123456789T", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵀ")
+
+
 def _latex_plain(tex: str) -> str:
     """Rough plain-text rendering of a LaTeX math snippet (for summaries)."""
     tex = re.sub(r"^\$+|\$+$|^\\[(\[]|\\[)\]]$", "", tex.strip()).strip()
     tex = re.sub(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", tex)
+    tex = re.sub(r"\\frac\s*(\w)\s*(\w)", r"\1/\2", tex)
+    tex = re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(_SUBSCRIPTS), tex)
+    tex = re.sub(r"\^\{?([\dT])\}?", lambda m: m.group(1).translate(_SUPERSCRIPTS), tex)
     tex = re.sub(
         r"\\(?:mathbf|mathrm|mathit|mathcal|mathbb|mathsf|boldsymbol|text|textbf|textit|operatorname|emph|hat|bar|tilde|vec)\s*",
         "",
@@ -838,7 +845,7 @@ def _to_plain(md: str, *, keep_display_math: bool = False, keep_code_blocks: boo
 _ABBREVIATIONS = {
     "e.g", "i.e", "vs", "cf", "al", "fig", "figs", "eq", "eqs", "dr", "mr", "mrs", "ms", "prof",
     "st", "no", "nos", "approx", "resp", "inc", "ltd", "jr", "sr", "ca", "viz", "ref", "refs",
-    "sec", "ch", "vol", "pp", "p", "u.s", "u.k", "a.k.a", "aka",
+    "sec", "ch", "vol", "pp", "p", "aka", "min", "max", "est", "dept", "univ",
 }
 
 
@@ -847,45 +854,88 @@ def first_sentence(text: str) -> str:
     for m in re.finditer(r"[.!?…]+[\"'”’)\]]*(?=\s|$)", text):
         end = m.end()
         rest = text[end:].lstrip()
-        if rest and not re.match(r"[\"'“‘(\[]?[A-Z0-9\u00C0-\u024F]", rest):
-            continue
         before = text[: m.start()]
-        word = re.search(r"([A-Za-z.]+)$", before)
+        word_m = re.search(r"([A-Za-z][A-Za-z.,]*)$", before)
+        word = word_m.group(1) if word_m else ""
         if m.group(0).startswith(".") and word:
-            w = word.group(1).lower().rstrip(".")
-            if w in _ABBREVIATIONS or re.fullmatch(r"[a-z]", w) and before[-2:-1] in (" ", "", "(") and w.upper() == word.group(1):
+            w = word.lower().rstrip(".")
+            if w in _ABBREVIATIONS or re.search(r"[.,]", w):  # e.g. / i.e. / U.S. / e,g.
                 continue
+            if w == "etc" and rest[:1].islower():
+                continue
+            if re.fullmatch(r"[A-Z]", word):  # an initial ("Diederik P. Kingma")?
+                prev = re.search(r"(\S+)\s+[A-Z]$", before)
+                if prev and prev.group(1)[:1].isupper() and rest[:1].isupper():
+                    continue
+        if rest and not (
+            re.match(r"[\"'“‘(]?[A-Z0-9\u00C0-\u00DE]", rest)
+            or re.match(r"[a-z]+[A-Z0-9]", rest)  # a lowercase name such as doc2vec / fastText
+        ):
+            continue
         return text[:end].strip()
     return text.strip()
 
 
 def _blocks(md: str) -> list[str]:
-    """Top-level Markdown blocks (paragraphs etc.) of a cleaned definition."""
+    """Top-level Markdown blocks (paragraphs, headings, ...) of a cleaned definition."""
     prot = _Protector()
     text = _protect_fenced(_normalise_text(md), prot)
     text = prot.sub(_MATH[0], text)
+    text = re.sub(r"^( {0,3}#{1,6}[ \t].*)$", r"\n\1\n", text, flags=re.M)  # headings stand alone
     return [prot.restore(b).strip() for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
+
+
+_LIST_ITEM = re.compile(r"(?:[*+-]|\d+[.)])\s")
+_DISPLAY_MATH_START = re.compile(r"\$\$|\\\[")
+
+
+def _list_items(block: str) -> list[str]:
+    items = re.split(r"(?m)^\s*(?:[*+-]|\d+[.)])\s+", block)
+    return [_to_plain(i).rstrip(" .;,") for i in items if i.strip()]
+
+
+def _lower_first(text: str) -> str:
+    if re.match(r"[A-Z](?:[a-z]|\s)", text) and not re.match(r"I\b", text):
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _summary_from_markdown(md: str) -> str:
     blocks = _blocks(md)
     sentence = ""
     for i, block in enumerate(blocks):
-        if re.match(r"(#{1,6}\s|```|~~~|<|\$\$|\\\[|!\[|\|)", block):
-            continue  # heading, code, HTML, display math, image, table
-        if re.match(r"(?:[*+-]|\d+[.)])\s", block):
-            continue
-        sentence = first_sentence(_to_plain(block))
-        if not sentence:
-            continue
-        if sentence.endswith(":"):
-            nxt = blocks[i + 1] if i + 1 < len(blocks) else ""
+        if re.match(r"(#{1,6}\s|```|~~~|<|\$\$|\\\[|!\[|\|)", block) or _LIST_ITEM.match(block):
+            continue  # heading, code, HTML, display math, image, table, list
+        cut = _DISPLAY_MATH_START.search(block)  # a summary stops before display math
+        text = block[: cut.start()] if cut else block
+        without_math = _to_plain(re.sub(r"\$[^$]*\$|\\\(.*?\\\)", " ", text))
+        if len(_WORD.findall(without_math)) < 3:
+            continue  # only math (e.g. a \newcommand line)
+        sentence = first_sentence(_to_plain(text))
+        if sentence.endswith(":") and i + 1 < len(blocks):
+            nxt = blocks[i + 1]
             if nxt.startswith(">"):
-                quoted = first_sentence(_to_plain(nxt))
+                quoted = first_sentence(_to_plain(_DISPLAY_MATH_START.split(nxt)[0]))
                 if len(quoted.split()) >= 4:
                     sentence = quoted
+            elif _LIST_ITEM.match(nxt):  # "X is when:" + a short list -> one sentence
+                items: list[str] = []
+                for following in blocks[i + 1 :]:
+                    if not _LIST_ITEM.match(following):
+                        break
+                    items.extend(x for x in _list_items(following) if x)
+                joined = sentence + " " + "; ".join(_lower_first(x) for x in items) + "."
+                if items and len(joined) <= SUMMARY_MAX and all(first_sentence(x) == x for x in items):
+                    sentence = joined
         break
     return _finish_summary(sentence)
+
+
+_TRAILING_INTRO = re.compile(
+    r"(?:[,;:]?\s*\b(?:e\.?,?\s?g\.?|i\.?,?\s?e\.?|for example|for instance|such as|as follows|namely))?"
+    r"\s*[,;:]+$",
+    re.I,
+)
 
 
 def _finish_summary(sentence: str) -> str:
@@ -896,7 +946,7 @@ def _finish_summary(sentence: str) -> str:
         cut = sentence[: SUMMARY_MAX - 1]
         cut = cut[: cut.rfind(" ")] if " " in cut else cut
         return cut.rstrip(" ,;:-–—(") + "…"
-    sentence = re.sub(r"\s*[:;,]$", ".", sentence)
+    sentence = _TRAILING_INTRO.sub("", sentence).rstrip()
     if not re.search(r"[.!?…][\"'”’)\]]*$", sentence):
         sentence += "."
     return sentence
@@ -1288,6 +1338,7 @@ def import_glossary(
             continue
         _write_atomic(target, text)
         report.imported.append(t.slug)
+    report.skipped.sort(key=lambda item: item[0].casefold())
     return report
 
 
