@@ -949,6 +949,23 @@ def _finish_summary(sentence: str) -> str:
     sentence = _TRAILING_INTRO.sub("", sentence).rstrip()
     if not re.search(r"[.!?…][\"'”’)\]]*$", sentence):
         sentence += "."
+    return _one_sentence_guard(sentence)
+
+
+_VALIDATOR_ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
+
+
+def _one_sentence_guard(sentence: str) -> str:
+    """Make sure no ". Capitalised" sequence makes the summary look like two sentences."""
+    # "Diederik P. Kingma" -> "Diederik P Kingma" (initials, not sentence ends)
+    sentence = re.sub(r"(?<=\b[A-Z][a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])|(?<=[a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])",
+                      lambda m: f" {m.group(1) or m.group(2)} ", sentence)
+    masked = _VALIDATOR_ABBREVIATIONS.sub(lambda m: "x" * len(m.group(0)), sentence)
+    m = re.search(r"[.!?]\s+[A-Z][a-z]", masked)
+    if m and len(_WORD.findall(sentence[: m.start()])) >= 4:
+        return sentence[: m.start() + 1]
+    if m:  # too short to cut: join the sentences with a semicolon instead
+        return sentence[: m.start()] + ";" + sentence[m.start() + 1 :]
     return sentence
 
 
@@ -957,6 +974,11 @@ _PLACEHOLDER_START = re.compile(
     r"^\W*(todo|tbd|tba|fixme|wip|stub|placeholder|coming soon|lorem ipsum|work in progress|"
     r"to be (?:written|added|defined|completed|done)|definition (?:needed|missing|coming)|"
     r"add (?:a )?definition|n/?a|none|empty)\b",
+    re.I,
+)
+_PLACEHOLDER_HINT = re.compile(
+    r"\b(write|add|fill|expand|defin|describ|explain|complet|finish|later|soon|needed|missing|pending|"
+    r"help|contribut)",
     re.I,
 )
 _PLACEHOLDER_ANY = re.compile(
@@ -978,8 +1000,14 @@ def _stub_reason(markdown: str, title: str, slug: str, fm: dict[str, Any]) -> st
     body_blocks = [b for b in blocks if not re.match(r"#{1,6}\s", b)] or blocks
     plain = _to_plain("\n\n".join(body_blocks), keep_display_math=True, keep_code_blocks=True)
     words = _WORD.findall(plain)
-    if _PLACEHOLDER_ANY.search(plain) or (_PLACEHOLDER_START.match(plain) and len(words) < 40):
+    if _PLACEHOLDER_ANY.search(plain):
         return "stub: placeholder text"
+    start = _PLACEHOLDER_START.match(plain)
+    if start and slugify(start.group(1)) not in (slug, slugify(title)):  # a term called "Stub" is fine
+        rest = plain[start.end():]
+        rest_words = len(_WORD.findall(rest))
+        if rest_words < 3 or (rest_words < 25 and _PLACEHOLDER_HINT.search(rest)):
+            return "stub: placeholder text"
     if _TEST_TITLE.match(title.strip()) or _TEST_TITLE.match(slug):
         return "stub: test/placeholder term"
     if len(words) < MIN_WORDS:
@@ -1001,18 +1029,25 @@ class _ConceptDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+class _Block(str):
+    """A string always written as a ``|-`` block scalar (the definition)."""
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    if "\n" in value or isinstance(value, _Block):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
 _ConceptDumper.add_representer(str, _represent_str)
+_ConceptDumper.add_representer(_Block, _represent_str)
 
 
 def dump_concept(data: dict[str, Any]) -> str:
     """Readable YAML for a concept (keys in :data:`CONCEPT_KEYS` order, block scalars)."""
     ordered = {k: data[k] for k in CONCEPT_KEYS if k in data}
+    if isinstance(ordered.get("definition"), str):
+        ordered["definition"] = _Block(ordered["definition"])
     text = yaml.dump(
         ordered, Dumper=_ConceptDumper, sort_keys=False, allow_unicode=True, width=100,
         default_flow_style=False,
@@ -1092,6 +1127,22 @@ def _existing_concepts(concepts_dir: Path, warnings: list[str]) -> dict[str, dic
     return found
 
 
+def _fm_all(fm: dict[str, Any], *names: str) -> list[Any]:
+    """Scalar list items of every front-matter key in ``names`` (``-``/``_`` variants too)."""
+    values: list[Any] = []
+    for name in names:
+        for key in dict.fromkeys((name, name.replace("_", "-"))):
+            values.extend(v for v in _as_list(fm.get(key)) if not isinstance(v, (dict, list)))
+    return values
+
+
+def _related_slug(value: Any, ctx: _Context) -> str:
+    text = str(value).strip()
+    if "/" in text:  # a path such as /terms/foo/
+        return ctx.term_from_url(text)[0] or ""
+    return text
+
+
 def _clean_aliases(values: Iterable[Any]) -> list[str]:
     out: list[str] = []
     for v in values:
@@ -1134,7 +1185,7 @@ def _references(fm: dict[str, Any]) -> list[dict[str, str]]:
                 continue
             if not _is_http(url):
                 continue
-            url = str(url).strip()
+            url = str(url).strip().replace(" ", "%20")
             if url in seen:
                 continue
             seen.add(url)
@@ -1173,6 +1224,7 @@ def import_glossary(
     # -- pass 1: read every file ------------------------------------------------
     terms: list[_Term] = []
     redirect_titles: list[tuple[str, str, str]] = []  # (file, title, destination slug)
+    slug_files: dict[str, str] = {}
     for path in files:
         name = path.name
         if path.stem.lower() in _NON_TERM_STEMS or path.name.startswith((".", "_")):
@@ -1193,9 +1245,10 @@ def import_glossary(
         if not slug:
             report.skipped.append((name, "invalid: no usable slug in file name or title"))
             continue
-        if slug in ctx.slugs:
-            report.skipped.append((name, f"collision: slug {slug!r} already used by another file"))
+        if slug in slug_files:
+            report.skipped.append((name, f"collision: slug {slug!r} already used by {slug_files[slug]}"))
             continue
+        slug_files[slug] = name
         ctx.slugs.add(slug)
         title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
         ctx.titles[slug] = title
@@ -1246,9 +1299,9 @@ def import_glossary(
         if not t.summary:
             report.skipped.append((t.file, "stub: no sentence for a summary"))
             continue
-        related_fm = [ctx.canon(str(r)) for r in _as_list(_fm(t.fm, "related_terms", "related")) if not isinstance(r, (dict, list))]
+        related_fm = [ctx.canon(_related_slug(r, ctx)) for r in _fm_all(t.fm, "related_terms", "related")]
         t.related = list(dict.fromkeys(s for s in related_fm + cleaned.links if s and s != t.slug))
-        t.aliases = _clean_aliases(_as_list(_fm(t.fm, "aka", "aliases", "synonyms")))
+        t.aliases = _clean_aliases(_fm_all(t.fm, "aka", "aliases", "synonyms"))
         t.tags = _clean_tags(_fm(t.fm, "tags"))
         t.sources = _references(t.fm)
         full_link = _fm(t.fm, "full_link")
@@ -1347,8 +1400,23 @@ def import_glossary(
 # --------------------------------------------------------------------------- #
 
 
+_MAX_LISTED = 25  # file names shown per skip reason in the summary table
+
+
 class _BadInput(click.ClickException):
     exit_code = 2
+
+
+def _default_concepts_dir(config_file: Path) -> Path:
+    """The site's concepts folder from mkdocs.yml, else ``concepts`` next to it."""
+    if config_file.is_file():
+        try:
+            from .config import load_settings  # the site's settings, when available
+        except ImportError:
+            pass
+        else:
+            return Path(load_settings(config_file).concepts_path)
+    return config_file.parent / "concepts"
 
 
 @click.command("import")
@@ -1358,9 +1426,8 @@ class _BadInput(click.ClickException):
 @click.option(
     "--concepts-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default="concepts",
-    show_default=True,
-    help="Where concept YAML files are written (relative to the config file's directory).",
+    default=None,
+    help="Where concept YAML files are written [default: the site's concepts dir, i.e. concepts/].",
 )
 @click.option("--origin", help='Origin glossary: "Name", "Name <url>" or a URL (default: from SOURCE.md/README).')
 @click.option("--licence", "--license", "licence", help='Licence: e.g. "CC BY 4.0" or a licence URL (default: from LICENSE.md).')
@@ -1370,17 +1437,22 @@ class _BadInput(click.ClickException):
     type=click.Path(dir_okay=False, path_type=Path),
     default="mkdocs.yml",
     show_default=True,
-    help="MkDocs config; a relative --concepts-dir is resolved next to it.",
+    help="The site's mkdocs.yml (gives the default concepts dir).",
 )
 def import_command(
-    source: Path, concepts_dir: Path, origin: str | None, licence: str | None, config_file: Path
+    source: Path, concepts_dir: Path | None, origin: str | None, licence: str | None, config_file: Path
 ) -> None:
-    """Import a Markdown glossary (one term per file, YAML front matter) as draft concepts."""
+    """Import a Markdown glossary (one term per file, YAML front matter) as draft concepts.
+
+    SOURCE is a folder of Markdown files with front matter (Jekyll or Hugo style).
+    Every real term becomes concepts/<slug>.yaml with draft: true; stubs, redirects
+    and files whose slug already exists are skipped and listed.
+    """
     from rich.console import Console
     from rich.table import Table
 
-    if not concepts_dir.is_absolute() and config_file.parent != Path("."):
-        concepts_dir = config_file.parent / concepts_dir
+    if concepts_dir is None:
+        concepts_dir = _default_concepts_dir(config_file)
     try:
         report = import_glossary(source, concepts_dir, origin=origin, licence=licence)
     except GlossaryImportError as exc:
@@ -1411,7 +1483,10 @@ def import_command(
         table.add_column("count", justify="right")
         table.add_column("files")
         for reason, names in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            table.add_row(reason, str(len(names)), ", ".join(names))
+            shown = ", ".join(names[:_MAX_LISTED])
+            if len(names) > _MAX_LISTED:
+                shown += f", … (+{len(names) - _MAX_LISTED} more)"
+            table.add_row(reason, str(len(names)), shown)
         console.print(table)
     if report.dropped_related:
         grouped = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .concepts import Concept, Glossary, Persona
 from .status import MISSING, PairStatus
-from .store import Explanation
+from .store import Explanation, body_hash
 
 STRINGS = {
     "en": {
@@ -29,6 +29,23 @@ STRINGS = {
         "az_intro": "Every concept in the glossary, with its one-line summary.",
         "tags_title": "Tags",
         "explain_as": "Explain it to me as",
+        "remembered": "your choice is remembered on every page",
+        "report": "Report a problem with this explanation",
+        "report_title": "Explanation of {concept} for {persona}: ",
+        "report_body": (
+            "Concept: {concept} in `{concept_file}`\nReader: {persona} in `{persona_file}`\nExplanation: `{text_file}`\nPage: {page}\n\n"
+            "What is wrong, missing or unclear? Please quote the sentence.\n\n"
+        ),
+        "edit_concept": "Edit this concept",
+        "for_title": "Explained for: {name}",
+        "for_intro": "Every concept in the glossary, explained for this reader: {description}",
+        "for_choose": "Explain every page to me as: {name}",
+        "chosen": "Chosen: every concept page opens this reader's explanation.",
+        "current": "your choice",
+        "read_on": "Read on",
+        "for_all": "Read the whole glossary as",
+        "draft_short": "Draft: definition only.",
+        "not_written_short": "Not yet written for this reader.",
     },
     "ja": {
         "aka": "別名",
@@ -46,7 +63,24 @@ STRINGS = {
         "az_title": "索引",
         "az_intro": "用語集のすべての概念と、その一文の要約です。",
         "tags_title": "タグ",
-        "explain_as": "説明の対象",
+        "explain_as": "どの立場向けの説明を読みますか",
+        "remembered": "選んだ立場はすべてのページで記憶されます",
+        "report": "この説明の問題を報告",
+        "report_title": "{concept} の {persona} 向け説明について: ",
+        "report_body": (
+            "概念: {concept}（`{concept_file}`）\n読者: {persona}（`{persona_file}`）\n説明: `{text_file}`\nページ: {page}\n\n"
+            "どこが誤り・不足・わかりにくいですか？該当する文を引用してください。\n\n"
+        ),
+        "edit_concept": "この概念を編集",
+        "for_title": "{name}向けの説明",
+        "for_intro": "用語集のすべての概念を、次の読者向けに説明します: {description}",
+        "for_choose": "すべてのページを{name}向けに表示",
+        "chosen": "選択しました。どの概念のページもこの読者向けの説明から表示します。",
+        "current": "選択中",
+        "read_on": "続きを読む",
+        "for_all": "用語集全体を次の立場で読む",
+        "draft_short": "下書き: 定義のみ。",
+        "not_written_short": "この読者向けの説明はまだありません。",
     },
 }
 
@@ -79,8 +113,20 @@ def placeholder(nonce: str, index: int) -> str:
     return f"GLOSSARYFRAGMENT{nonce}N{index}"
 
 
-def concept_page(glossary: Glossary, concept: Concept, statuses: dict[str, PairStatus], language: str, nonce: str) -> ConceptPage:
-    """The Markdown of one concept page."""
+def concept_page(
+    glossary: Glossary,
+    concept: Concept,
+    statuses: dict[str, PairStatus],
+    language: str,
+    nonce: str,
+    default_persona: str | None = None,
+    edit_url: str | None = None,
+) -> ConceptPage:
+    """The Markdown of one concept page.
+
+    The tab of `default_persona` (else the first) is the one shown on a first visit; after that,
+    Material's linked tabs show the tab the reader last chose, on every page.
+    """
     s = strings(language)
     page = ConceptPage(concept, "")
     out = [_front_matter(concept), f"# {_escape(concept.title)}", "", f"{_escape(concept.summary)}", "{ .glossary-summary }", ""]
@@ -94,9 +140,14 @@ def concept_page(glossary: Glossary, concept: Concept, statuses: dict[str, PairS
     if concept.draft:
         out += [f"!!! info \"{s['draft']}\"", ""]
     else:
-        for persona in glossary.ordered_personas():
+        personas = glossary.ordered_personas()
+        default = default_persona if default_persona in glossary.personas else personas[0].slug if personas else None
+        if personas:
+            out += [f"**{s['explain_as']}:** <span class=\"glossary-remembered\">{s['remembered']}</span>", "{ .glossary-chooser }", ""]
+        for persona in personas:
             status = statuses.get(persona.slug)
-            out += [f'=== "{_tab_label(persona)}"', ""]
+            marker = "===+" if persona.slug == default else "==="
+            out += [f'{marker} "{_tab_label(persona)}"', ""]
             explanation = status.explanation if status is not None and status.state != MISSING else None
             if explanation is None:
                 add(Fragment("missing", concept.definition, persona.slug), "    ")
@@ -116,6 +167,8 @@ def concept_page(glossary: Glossary, concept: Concept, statuses: dict[str, PairS
         out += [f"## {s['sources']}", ""]
         out += [f"- [{_escape(src.title)}]({src.url})" for src in concept.sources]
         out.append("")
+    if edit_url:
+        out += [f"[{s['edit_concept']}]({edit_url}){{ .glossary-edit }}", ""]
     page.markdown = "\n".join(out)
     return page
 
@@ -153,7 +206,7 @@ def provenance(explanation: Explanation | None, language: str) -> str:
     verdict = explanation.verdict
     if verdict and verdict.get("judge") and not explanation.curated:
         check = s["checked"].format(facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"])
-    elif verdict and verdict.get("judge") and explanation.curated and verdict.get("body_sha256") == explanation.meta.get("body_sha256"):
+    elif verdict and verdict.get("judge") and explanation.curated and verdict.get("body_sha256") == body_hash(explanation.body):  # the text as it is now, edits included
         check = s["checked"].format(facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"])
     elif explanation.meta.get("verify") is False:
         check = s["unverified"]
@@ -166,6 +219,10 @@ def az_index(glossary: Glossary, language: str) -> str:
     """The A to Z page: every concept with its summary, grouped by initial."""
     s = strings(language)
     out = ["---", f"title: {s['az_title']}", "---", "", f"# {s['az_title']}", "", s["az_intro"], ""]
+    personas = glossary.ordered_personas()
+    if personas:
+        links = " · ".join(f"[{_escape(p.name)}](../for/{p.slug}.md)" for p in personas)
+        out += [f"{s['for_all']}: {links}", "{ .glossary-for-all }", ""]
     concepts = sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title))
     for initial, group in itertools.groupby(concepts, key=lambda c: _initial(c.title)):
         out += [f"## {initial}", ""]
@@ -187,3 +244,83 @@ def _sort_key(title: str) -> str:
 def _initial(title: str) -> str:
     first = _sort_key(title)[:1].upper()
     return first if first.isalpha() and first.isascii() else ("#" if first.isdigit() else first or "#")
+
+
+def persona_chooser(glossary: Glossary, language: str, prefix: str = "") -> str:
+    """Markdown for a list of readers to choose from (the home page's `<!-- glossary:personas -->`).
+
+    Each entry links to the reader's page; glossary.js also remembers the choice on click.
+    """
+    s = strings(language)
+    out = []
+    for persona in glossary.ordered_personas():
+        label = html.escape(_tab_label(persona), quote=True)
+        out.append(
+            f"- [{_escape(persona.name)}]({prefix}for/{persona.slug}.md)"
+            f'{{ .glossary-persona data-glossary-persona="{label}" data-glossary-current="{html.escape(s["current"], quote=True)}" }}: '
+            f"{_escape(persona.description)}"
+        )
+    return "\n".join(out) + "\n" if out else ""
+
+
+def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str | None], language: str) -> str:
+    """The page /for/<persona>/: every concept with the opening of this reader's explanation."""
+    import yaml
+
+    s = strings(language)
+    title = s["for_title"].format(name=persona.name)
+    meta = {"title": title, "description": s["for_intro"].format(description=persona.description), "search": {"exclude": True}}
+    out = ["---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000) + "---", "", f"# {_escape(title)}", ""]
+    out += [_escape(s["for_intro"].format(description=persona.description)), "{ .glossary-persona-intro }", ""]
+    label = html.escape(_tab_label(persona), quote=True)
+    out += [
+        f'[{_escape(s["for_choose"].format(name=persona.name))}](#){{ .md-button .glossary-choose data-glossary-persona="{label}" '
+        f'data-glossary-chosen="{html.escape(s["chosen"], quote=True)}" }}',
+        "",
+    ]
+    for concept in sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title)):
+        text = openings.get(concept.slug)
+        link = f"[{_escape(concept.title)}](../concepts/{concept.slug}.md#{persona.slug})" if not concept.draft else f"[{_escape(concept.title)}](../concepts/{concept.slug}.md)"
+        if concept.draft:
+            body = f"{_escape(concept.summary)} *{s['draft_short']}*"
+        elif text is None:
+            body = f"{_escape(concept.summary)} *{s['not_written_short']}*"
+        else:
+            body = _escape(text)
+        out += [f"- **{link}**: {body}"]
+    out.append("")
+    return "\n".join(out)
+
+
+NO_SPACE_LANGUAGES = {"ja", "zh", "ko", "th"}
+
+
+def opening(html_text: str, language: str, words: int = 40, chars: int = 90) -> str:
+    """The first ~40 words (or ~90 characters where words have no spaces) as plain text."""
+    text = " ".join(plain_text(html_text).split())
+    if language.split("-")[0] in NO_SPACE_LANGUAGES:
+        return text if len(text) <= chars else text[:chars].rstrip() + "…"
+    parts = text.split(" ")
+    return text if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:") + " …"
+
+
+def plain_text(html_text: str) -> str:
+    """The text of an HTML fragment, tags removed and entities decoded."""
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("p", "li", "br", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"):
+                self.parts.append(" ")
+
+    parser = _Text()
+    parser.feed(html_text)
+    parser.close()
+    return "".join(parser.parts)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import pages
+from . import pages, search_ja
 from .concepts import Glossary, load_glossary
+from .linker import Linker, terms_from
 from .config import PluginConfig, Settings, settings_from_plugin
-from .errors import InputError
+from .errors import ConfigError, GlossaryError, InputError
 from .sanitize import clean_markdown, render_markdown
 from .status import MISSING, REVIEW, STALE, glossary_status
 from .store import Store
@@ -30,7 +33,18 @@ REQUIRED_EXTENSIONS = {
     "pymdownx.superfences": {},
     "pymdownx.tabbed": {"alternate_style": True},
 }
-REQUIRED_FEATURES = ("content.tabs.link", "content.tooltips")
+REQUIRED_FEATURES = ("content.tabs.link", "content.tooltips", "content.action.edit", "search.highlight")
+ASSETS = Path(__file__).parent / "assets"
+ASSET_URIS = {"glossary.js": "assets/glossary/glossary.js", "glossary.css": "assets/glossary/glossary.css"}
+PERSONAS_MARKER = "<!-- glossary:personas -->"
+
+
+class MissingExplanations(GlossaryError):
+    """A strict build with pairs that have no explanation yet.
+
+    Not a PluginError: MkDocs would replace its message with "Aborted with a BuildError!"; a click
+    error reaches both `mkdocs build --strict` and `glossary build --strict` with its message.
+    """
 
 
 class GlossaryPlugin(BasePlugin[PluginConfig]):
@@ -42,21 +56,38 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self.site: Settings | None = None
         self.glossary: Glossary | None = None
         self.concept_pages: dict[str, pages.ConceptPage] = {}
+        self.linker: Linker | None = None
         self.nonce = secrets.token_hex(6)
 
     def settings_for(self, config_file: Path, repo_url: str | None) -> Settings:
         """The site's settings, for the CLI, which loads mkdocs.yml without building."""
         return settings_from_plugin(self.config, config_file, repo_url)
 
+    @event_priority(50)  # before the search plugin reads the theme's language
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = self.site = settings_from_plugin(self.config, Path(config.config_file_path), config.repo_url)
         try:
             self.glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
         except InputError as exc:
             raise PluginError(exc.message) from None
+        if settings.default_persona and settings.default_persona not in self.glossary.personas:
+            known = ", ".join(sorted(self.glossary.personas)) or "none"
+            raise ConfigError(f"{config.config_file_path}: glossary plugin: default_persona {settings.default_persona!r} is not a persona (personas/<slug>.yaml); known: {known}")
+        if settings.language.split("-")[0] == "ja":
+            try:
+                search_ja.require_janome()
+            except search_ja.JanomeMissing as exc:
+                raise ConfigError(str(exc)) from None
+        if settings.language != "en" and config.theme.get("language", "en") == "en":
+            config.theme["language"] = settings.language  # the interface speaks the site's language
         self._require_extensions(config)
         features = config.theme.setdefault("features", [])
         features.extend(f for f in REQUIRED_FEATURES if f not in features)
+        for name, uri in ASSET_URIS.items():
+            target = config.extra_css if name.endswith(".css") else config.extra_javascript
+            if uri not in [str(item) for item in target]:
+                target.append(uri)
+        self.linker = Linker(terms_from(self.glossary))
         return config
 
     def _require_extensions(self, config: MkDocsConfig) -> None:
@@ -89,14 +120,30 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
                 log.info("%s/%s is %s", status.concept, status.persona, status.describe())
         self.concept_pages = {}
         for concept in glossary.concepts.values():
-            page = pages.concept_page(glossary, concept, by_pair.get(concept.slug, {}), settings.language, self.nonce)
+            page = pages.concept_page(
+                glossary, concept, by_pair.get(concept.slug, {}), settings.language, self.nonce,
+                default_persona=settings.default_persona, edit_url=self._repo_link("edit", f"{settings.concepts_dir}/{concept.slug}.yaml"),
+            )
             uri = f"concepts/{concept.slug}.md"
             self.concept_pages[uri] = page
             self._add(files, config, uri, page.markdown, InclusionLevel.NOT_IN_NAV)
         self._add(files, config, "concepts/index.md", pages.az_index(glossary, settings.language))
         self._add(files, config, "tags.md", pages.tags_page(settings.language))
+        for persona in glossary.ordered_personas():
+            openings = {}
+            for concept in glossary.concepts.values():
+                status = by_pair.get(concept.slug, {}).get(persona.slug)
+                explanation = status.explanation if status is not None and status.state != MISSING else None
+                openings[concept.slug] = None if explanation is None else pages.opening(render_markdown(clean_markdown(explanation.body)), settings.language)
+            self._add(files, config, f"for/{persona.slug}.md", pages.persona_page(glossary, persona, openings, settings.language), InclusionLevel.NOT_IN_NAV)
+        for name, uri in ASSET_URIS.items():
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, abs_src_path=str(ASSETS / name)))
         if pending:
-            log.warning("%d explanation(s) not yet written (run `glossary generate`): %s", len(pending), ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else ""))
+            listed = ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else "")
+            if config.strict:
+                raise MissingExplanations(f"{len(pending)} explanation(s) not yet written, and the build is strict: {listed} (run `glossary generate`, or mark the concept `draft: true`)")
+            log.warning("%d explanation(s) not yet written (run `glossary generate`): %s", len(pending), listed)
         return files
 
     @staticmethod
@@ -105,25 +152,101 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return  # a hand-written page in docs/ wins
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
 
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        concept_page = self.concept_pages.get(page.file.src_uri)
+        if concept_page is not None:
+            page.edit_url = self._repo_link("edit", f"{self.site.concepts_dir}/{concept_page.concept.slug}.yaml")
+        if PERSONAS_MARKER in markdown:
+            depth = page.file.src_uri.count("/")
+            chooser = pages.persona_chooser(self.glossary, self.site.language, prefix="../" * depth)
+            markdown = markdown.replace(PERSONAS_MARKER, chooser)
+        return markdown
+
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is None:
             return html
+        if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
+            page.present_anchor_ids |= set(self.glossary.personas)
         for index, fragment in enumerate(concept_page.fragments):
-            rendered = self._render(fragment, page)
+            rendered = self._render(fragment, page, concept_page, files)
             html = html.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
-        return html
+        # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
+        return html.replace("</label><label", "</label> <label")
 
-    def _render(self, fragment: pages.Fragment, page: Page) -> str:
+    def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None) -> str:
         language = self.site.language
         body = render_markdown(clean_markdown(fragment.markdown))
+        if concept_page is not None and files is not None and self.linker is not None:
+            body = self.linker.link(body, concept_page.concept.slug, self._href_maker(page, files), scope_tag="li" if fragment.kind == "facts" else None)
         if fragment.kind == "explanation":
             line = pages.provenance(fragment.explanation, language)
+            report = self._report_link(concept_page, fragment.persona, page) if concept_page is not None else None
+            if report:
+                line += f' · <a class="glossary-report" href="{html.escape(report, quote=True)}">{pages.strings(language)["report"]}</a>'
             return f'<div class="glossary-explanation" data-persona="{fragment.persona}">{body}<p class="glossary-provenance">{line}</p></div>'
         if fragment.kind == "missing":
             title = pages.strings(language)["not_written"]
-            return f'<div class="admonition note glossary-missing"><p class="admonition-title">{title}</p>{body}</div>'
+            return f'<div class="admonition note glossary-missing" data-persona="{fragment.persona}"><p class="admonition-title">{title}</p>{body}</div>'
         return f'<div class="glossary-{fragment.kind}">{body}</div>'
+
+    def _href_maker(self, page: Page, files: Files):
+        def href_for(slug: str) -> str | None:
+            target = files.get_file_from_path(f"concepts/{slug}.md")
+            return None if target is None else get_relative_url(target.url, page.url)
+
+        return href_for
+
+    def _repo_link(self, kind: str, path: str) -> str | None:
+        """A link into the repository: `edit` a file, or open a `new-issue` form."""
+        repo = (self.site.repo_url or "").rstrip("/")
+        if not repo:
+            return None
+        branch = self.site.edit_branch
+        if "github" in repo:
+            return f"{repo}/edit/{branch}/{quote(path)}" if kind == "edit" else f"{repo}/issues/new"
+        if "gitlab" in repo:
+            return f"{repo}/-/edit/{branch}/{quote(path)}" if kind == "edit" else f"{repo}/-/issues/new"
+        return None
+
+    def _report_link(self, concept_page: pages.ConceptPage, persona_slug: str | None, page: Page) -> str | None:
+        """A pre-filled issue naming the concept and the reader, for one tab."""
+        base = self._repo_link("new-issue", "")
+        persona = self.glossary.personas.get(persona_slug or "")
+        if base is None or persona is None:
+            return None
+        s = pages.strings(self.site.language)
+        concept = concept_page.concept
+        settings = self.site
+        where = (page.canonical_url or page.url) + f"#{persona.slug}"
+        values = {
+            "concept": concept.title,
+            "persona": persona.name,
+            "concept_file": f"{settings.concepts_dir}/{concept.slug}.yaml",
+            "persona_file": f"{settings.personas_dir}/{persona.slug}.yaml",
+            "text_file": f"{settings.concepts_dir}/{concept.slug}/{persona.slug}.md",
+            "page": where,
+        }
+        title = s["report_title"].format(concept=concept.title, persona=persona.name)
+        body = s["report_body"].format(**values)
+        if "gitlab" in base:
+            return f"{base}?{urlencode({'issue[title]': title, 'issue[description]': body}, quote_via=quote)}"
+        return f"{base}?{urlencode({'title': title, 'body': body}, quote_via=quote)}"
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        # Material fetches stars and forks of repo_url from api.github.com on every first visit; the
+        # repository link stays, the request to another host goes.
+        return output.replace(' data-md-component="source"', "")
+
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        return output_content.replace(' data-md-component="source"', "")  # 404.html too
+
+    @event_priority(-100)  # after the search plugin wrote its index
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.site is not None and self.site.language.split("-")[0] == "ja":
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            if search_ja.segment_index_file(index):
+                log.debug("segmented the search index for Japanese with Janome")
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.site

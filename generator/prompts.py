@@ -34,6 +34,12 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
+@lru_cache(maxsize=8)
+def _compiled(text: str) -> jinja2.Template:
+    """A template compiled once per text (compiling costs ~10 ms; rendering ~0.1 ms)."""
+    return _environment().from_string(text)
+
+
 def related_summaries(glossary: Glossary, concept: Concept) -> list[dict[str, str]]:
     """The related concepts the prompt quotes, as (slug, title, summary)."""
     items = []
@@ -46,7 +52,7 @@ def related_summaries(glossary: Glossary, concept: Concept) -> list[dict[str, st
 
 def build_messages(glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None) -> list[dict[str, str]]:
     """The Chat Completions messages for one pair: static instructions first, for prompt caching."""
-    user = _environment().from_string(template_text("user.md")).render(
+    user = _compiled(template_text("user.md")).render(
         concept=concept,
         persona=persona,
         related=related_summaries(glossary, concept),

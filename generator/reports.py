@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .concepts import Glossary
@@ -31,14 +33,46 @@ def print_status(out: Console, glossary: Glossary, settings: Settings, statuses:
         table.add_column("persona")
         table.add_column("state")
         for s in rows:
-            table.add_row(s.concept, s.persona, f"[{STYLES.get(s.state, '')}]{s.describe()}[/]")
+            table.add_row(s.concept, s.persona, f"[{STYLES.get(s.state, '')}]{escape(s.describe())}[/]")
         out.print(table)
     if drafts:
         out.print(f"Drafts needing key facts ({len(drafts)}): {', '.join(drafts)}")
+    failed = failed_pairs(glossary, settings)
+    if failed:
+        table = Table(title="Failed in the last generation run (previous text, if any, kept)")
+        table.add_column("concept")
+        table.add_column("persona")
+        table.add_column("why")
+        for f in failed:
+            table.add_row(f["concept"], f["persona"], f"[red]{escape(f['reason'])}[/]")
+        out.print(table)
     estimate = _estimate(glossary, settings, statuses)
     out.print(f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.")
     if estimate:
         out.print(estimate)
+
+
+FAILURES_FILE = "failures.json"  # written by generate.save_failures
+
+
+def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
+    """Pairs whose last generation failed, and why, from `<cache_dir>/failures.json`.
+
+    Pairs whose concept or persona no longer exists are left out; a missing or unreadable
+    file means no failures are known."""
+    try:
+        data = json.loads((settings.cache_path / FAILURES_FILE).read_text(encoding="utf-8"))
+        items = data.get("failures", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    found = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        concept, persona = item.get("concept"), item.get("persona")
+        if concept in glossary.concepts and persona in glossary.personas:
+            found.append({"concept": concept, "persona": persona, "reason": str(item.get("reason") or "unknown"), "when": str(item.get("when") or "")})
+    return sorted(found, key=lambda f: (f["concept"], f["persona"]))
 
 
 def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
@@ -65,6 +99,11 @@ def status_markdown(glossary: Glossary, settings: Settings, statuses: list[PairS
             out.append(f"- ... and {len(items) - 200} more")
         out.append("")
 
+    failed = failed_pairs(glossary, settings)
+    if failed:
+        out.extend([f"### Failed in the last generation run ({len(failed)})", ""])
+        out.extend(f"- `{f['concept']}` / `{f['persona']}`: {f['reason']}" for f in failed[:200])
+        out.append("")
     section("Will be generated (missing)", [s for s in statuses if s.state == MISSING])
     section("Stale, will be regenerated", [s for s in statuses if s.state == STALE])
     section("Curated, need review", [s for s in statuses if s.state == REVIEW])

@@ -1,0 +1,120 @@
+"""A memo of every model call on disk (diskcache). Losing it costs money, never correctness.
+
+Keys are a sha256 over the whole request (model, messages, parameters, response_format), never
+over the API key or the host. An unreadable cache is a warning and a cold start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+KEY_VERSION = 1
+CALLS_DIR = "calls"
+
+
+def request_key(model: str, messages: list[dict], **parameters: Any) -> str:
+    """A stable sha256 of one Chat Completions request (parameters that are None are left out)."""
+    request = {
+        "v": KEY_VERSION,
+        "model": model,
+        "messages": messages,
+        "parameters": {k: v for k, v in sorted(parameters.items()) if v is not None},
+    }
+    blob = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+class Memo:
+    """get/set/forget of JSON-able answers by request key, on disk under `<cache_dir>/calls/`."""
+
+    def __init__(self, cache_path: Path | None, warn: Callable[[str], None] = _warn):
+        self.warn = warn
+        self.path = Path(cache_path) / CALLS_DIR if cache_path is not None else None
+        self._cache = None
+        self._broken = False
+        if self.path is not None:
+            self._cache = self._open()
+
+    def _open(self):
+        import diskcache
+
+        try:
+            cache = diskcache.Cache(str(self.path))
+            cache.get("__probe__")  # reads the schema: a corrupt database fails here
+            return cache
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            self.warn(f"the response cache at {self.path} is unreadable ({exc}); starting with an empty cache")
+        try:
+            if self.path.exists():
+                aside = self.path.with_name(f"{CALLS_DIR}.corrupt-{int(time.time())}")
+                shutil.move(str(self.path), str(aside))
+                shutil.rmtree(aside, ignore_errors=True)
+            cache = diskcache.Cache(str(self.path))
+            cache.get("__probe__")
+            return cache
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            self.warn(f"cannot create a response cache at {self.path} ({exc}); running without a cache")
+            self._broken = True
+            return None
+
+    def _failed(self, action: str, exc: BaseException) -> None:
+        if not self._broken:
+            self.warn(f"the response cache at {self.path} failed to {action} ({exc}); continuing without it")
+        self._broken = True
+
+    def get(self, key: str) -> dict | None:
+        if self._cache is None or self._broken:
+            return None
+        try:
+            raw = self._cache.get(key)
+        except Exception as exc:  # sqlite or disk errors: a cache miss, never a crash
+            self._failed("read", exc)
+            return None
+        if not isinstance(raw, str):
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def set(self, key: str, value: dict) -> None:
+        if self._cache is None or self._broken:
+            return
+        try:
+            # JSON text, not pickle: a cache restored from elsewhere can never run code on load.
+            self._cache.set(key, json.dumps(value, ensure_ascii=False))
+        except Exception as exc:
+            self._failed("write", exc)
+
+    def forget(self, key: str) -> None:
+        """Drop one answer, so a rejected answer is never replayed."""
+        if self._cache is None or self._broken:
+            return
+        try:
+            self._cache.delete(key)
+        except Exception as exc:
+            self._failed("delete", exc)
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def close(self) -> None:
+        if self._cache is not None:
+            try:
+                self._cache.close()
+            except Exception:
+                pass
+            self._cache = None

@@ -1,0 +1,159 @@
+"""Links between concepts: the first mention of another concept in a text links to its page.
+
+The linker works on sanitised HTML, never on Markdown: it walks the tags, looks for concept names
+only in text outside `code`, `pre`, `a` and headings, and wraps the first mention of each concept in
+`<a href="..." title="summary">`, which Material's `content.tooltips` shows on hover.
+
+Names match case-insensitively, the longest name first. Where a name begins or ends with a Latin
+letter or digit, the neighbouring character must not be one (so "rank" is not found in "ranking",
+but "LoRAは" and "「LoRA」" do match: Japanese text has no word boundaries for `\\b` to find). A
+name ending in a Latin letter also matches its plural ("adapters" for "adapter"). A name that
+begins or ends with katakana must not continue a katakana word ("ランク" is not found in
+"ランキング"); kanji and kana otherwise need no boundary, as Japanese has no spaces.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Callable, Iterable
+
+SKIP_TAGS = {"code", "pre", "a", "h1", "h2", "h3", "h4", "h5", "h6", "kbd", "script", "style", "textarea", "abbr"}
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+LATIN = "A-Za-z0-9\u00c0-\u024f"
+KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A concept the linker can link to."""
+
+    slug: str
+    names: tuple[str, ...]
+    summary: str
+
+
+def _edge_pattern(name: str) -> str:
+    """A regex for one name with the boundaries its first and last characters need."""
+    body = re.escape(name)
+    body = re.sub(r"(\\ )+|\s+", r"\\s+", body)  # any run of white space between words
+    first, last = name[0], name[-1]
+    before = after = ""
+    if re.match(f"[{LATIN}]", first):
+        before = f"(?<![{LATIN}])"
+    elif re.match(f"[{KATAKANA}]", first):
+        before = f"(?<![{KATAKANA}])"
+    if re.match(f"[{LATIN}]", last):
+        plural = "(?:e?s)?" if re.match("[A-Za-z]", last) else ""
+        after = f"{plural}(?![{LATIN}])"
+    elif re.match(f"[{KATAKANA}]", last):
+        after = f"(?![{KATAKANA}])"
+    return f"{before}{body}{after}"
+
+
+class Linker:
+    """Finds concept names in HTML text and links their first mention."""
+
+    def __init__(self, terms: Iterable[Term]):
+        self.terms = {t.slug: t for t in terms}
+        self.owner: dict[str, str] = {}
+        for term in self.terms.values():
+            for name in term.names:
+                name = name.strip()
+                if name:
+                    self.owner.setdefault(name.casefold(), term.slug)
+        names = sorted(self.owner, key=lambda n: (-len(n), n))
+        self.pattern = re.compile("|".join(_edge_pattern(n) for n in names), re.IGNORECASE) if names else None
+        self._normalise = re.compile(r"\s+")
+
+    def slug_for(self, matched: str) -> str | None:
+        """The concept a matched string names (plural endings and white space forgiven)."""
+        key = self._normalise.sub(" ", matched).casefold()
+        for candidate in (key, key[:-1] if key.endswith("s") else None, key[:-2] if key.endswith("es") else None):
+            if candidate is not None and candidate in self.owner:
+                return self.owner[candidate]
+        for name, slug in self.owner.items():
+            if self._normalise.sub(" ", name) == key:
+                return slug
+        return None
+
+    def link(self, fragment: str, self_slug: str | None, href_for: Callable[[str], str | None], scope_tag: str | None = None) -> str:
+        """The HTML with the first mention of each other concept linked.
+
+        `scope_tag` starts a fresh "first mention" at each such element (e.g. "li" for a list of
+        facts, each its own text); otherwise the whole fragment is one text.
+        """
+        if self.pattern is None:
+            return fragment
+        rewriter = _Rewriter(self, self_slug, href_for, scope_tag)
+        rewriter.feed(fragment)
+        rewriter.close()
+        return "".join(rewriter.out)
+
+
+class _Rewriter(HTMLParser):
+    def __init__(self, linker: Linker, self_slug: str | None, href_for: Callable[[str], str | None], scope_tag: str | None):
+        super().__init__(convert_charrefs=True)
+        self.linker = linker
+        self.self_slug = self_slug
+        self.href_for = href_for
+        self.scope_tag = scope_tag
+        self.out: list[str] = []
+        self.stack: list[str] = []
+        self.seen: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == self.scope_tag and self.scope_tag not in self.stack:
+            self.seen = set()
+        self.out.append(self.get_starttag_text())
+        if tag not in VOID_TAGS:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        self.out.append(f"</{tag}>")
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if any(t in SKIP_TAGS for t in self.stack):
+            self.out.append(html.escape(data, quote=False))
+            return
+        self.out.append(self._link_text(data))
+
+    def handle_comment(self, data):
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self.out.append(f"<!{decl}>")
+
+    def _link_text(self, text: str) -> str:
+        parts: list[str] = []
+        cursor = 0
+        for match in self.linker.pattern.finditer(text):
+            slug = self.linker.slug_for(match.group(0))
+            if slug is None or slug == self.self_slug or slug in self.seen:
+                continue  # the text is consumed: a shorter name inside it is not a mention either
+            href = self.href_for(slug)
+            if href is None:
+                continue
+            self.seen.add(slug)
+            term = self.linker.terms[slug]
+            parts.append(html.escape(text[cursor:match.start()], quote=False))
+            parts.append(
+                f'<a class="glossary-mention" href="{html.escape(href, quote=True)}" title="{html.escape(term.summary, quote=True)}">'
+                f"{html.escape(match.group(0), quote=False)}</a>"
+            )
+            cursor = match.end()
+        parts.append(html.escape(text[cursor:], quote=False))
+        return "".join(parts)
+
+
+def terms_from(glossary) -> list[Term]:
+    """One term per concept of a glossary (drafts included: their pages exist)."""
+    return [Term(c.slug, tuple(c.names()), c.summary) for c in glossary.concepts.values()]

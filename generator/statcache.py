@@ -1,0 +1,130 @@
+"""A stat cache: a file is parsed once, and its result reused while its size, times and inode stay the same.
+
+`glossary status` on 10,000 concepts x 6 personas reads 70,000 files. Parsing them is most of the
+cost, and between two runs almost none of them change. Each parsed result is stored under
+`<cache_dir>/stat/` keyed by the file's path and its stamp (size, mtime_ns, ctime_ns, inode); a file
+whose stamp differs is parsed again. `Store.write` replaces files through a rename, so every write
+gets a new inode, and a file modified less than two seconds before it was parsed is never cached
+(a coarse clock could give two writes the same mtime). Losing the cache costs time, never correctness:
+an unreadable or foreign cache is a cold start.
+
+The cache is a pickle, trusted like the `.pyc` files next to the code: it lives in the site's cache
+folder (git-ignored) and is written by this code only. It is keyed by a hash of the modules whose
+parsing it remembers, so a code change is a cold start too. Set GLOSSARY_STAT_CACHE=0 to turn it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # files younger than this are parsed every time
+_locations: dict[Path, Path] = {}
+
+
+def register(root: Path, cache_path: Path) -> None:
+    """Where a site keeps its cache (called when its settings are resolved)."""
+    _locations[Path(root).resolve()] = Path(cache_path)
+
+
+def location(root: Path) -> Path | None:
+    """The stat cache folder of a site, or None when none was registered or the cache is off."""
+    if os.environ.get("GLOSSARY_STAT_CACHE", "").lower() in ("0", "false", "no", "off"):
+        return None
+    cache_path = _locations.get(Path(root).resolve())
+    return None if cache_path is None else cache_path / "stat"
+
+
+def stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@lru_cache(maxsize=1)
+def code_salt() -> str:
+    """A hash of the modules whose results are cached, and of the versions that shape them."""
+    import pydantic
+    import yaml
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{pydantic.VERSION}|{yaml.__version__}".encode())
+    for name in ("concepts.py", "store.py", "statcache.py"):
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+class StatCache:
+    """One cache file: `get` a parsed result by key and stat, `put` a new one, `save` what this run saw.
+
+    Entries not looked up during a run (files deleted since) are dropped when it saves. Open a
+    new StatCache for every run over the files: results handed out may be changed by their users.
+    """
+
+    def __init__(self, folder: Path | None, name: str):
+        self.file = None if folder is None else folder / f"{name}.pickle"
+        self.entries: dict[str, tuple[tuple, Any]] = {}
+        self.seen: dict[str, tuple[tuple, Any]] = {}
+        self.dirty = False
+        if self.file is not None:
+            self._load()
+
+    @classmethod
+    def for_root(cls, root: Path, name: str) -> "StatCache":
+        return cls(location(root), name)
+
+    @property
+    def enabled(self) -> bool:
+        return self.file is not None
+
+    def _load(self) -> None:
+        try:
+            with open(self.file, "rb") as handle:
+                salt, entries = pickle.load(handle)
+        except FileNotFoundError:
+            return
+        except Exception:  # corrupt, truncated, from another version: a cold start
+            return
+        if salt == code_salt() and isinstance(entries, dict):
+            self.entries = entries
+
+    def get(self, key: str, st: os.stat_result) -> Any | None:
+        hit = self.entries.get(key)
+        if hit is not None and hit[0] == stamp(st):
+            self.seen[key] = hit
+            return hit[1]
+        return None
+
+    def put(self, key: str, st: os.stat_result, value: Any, now_ns: int | None = None) -> None:
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+            return  # too young to trust its stamp: parse it again next time
+        self.seen[key] = (stamp(st), value)
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write what this run saw, if anything changed; a cache that cannot be written is no error."""
+        if self.file is None or not (self.dirty or len(self.seen) != len(self.entries)):
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=f".{self.file.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump((code_salt(), self.seen), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.file)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+        self.entries, self.dirty = self.seen, False
