@@ -161,10 +161,11 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
 @main.command()
 @config_option
 @click.option("--strict", is_flag=True, help="Fail when any pair has no explanation (drafts excepted), as mkdocs --strict does.")
+@click.option("--allow-pending", is_flag=True, help="With --strict: list pairs still waiting for their text instead of failing (texts under review).")
 @click.option("--generate", "generate_first", is_flag=True, help="Generate what is missing or stale first (calls the model).")
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Where to write the site (default: mkdocs.yml's site_dir).")
 @click.pass_context
-def build(ctx: click.Context, config_file: str, strict: bool, generate_first: bool, site_dir: str | None) -> None:
+def build(ctx: click.Context, config_file: str, strict: bool, allow_pending: bool, generate_first: bool, site_dir: str | None) -> None:
     """Build the site from the committed text; never calls a model unless --generate is given."""
     settings = load_settings(config_file)
     load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
@@ -172,10 +173,10 @@ def build(ctx: click.Context, config_file: str, strict: bool, generate_first: bo
         from .generate import generate_command
 
         ctx.invoke(generate_command, config_file=config_file)
-    _mkdocs_build(settings, strict=strict, site_dir=site_dir)
+    _mkdocs_build(settings, strict=strict, site_dir=site_dir, allow_pending=allow_pending)
 
 
-def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None) -> None:
+def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None, allow_pending: bool = False) -> None:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
@@ -184,6 +185,9 @@ def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None) -> 
     options = {"strict": strict}
     if site_dir:
         options["site_dir"] = site_dir
+    saved = os.environ.get("GLOSSARY_ALLOW_PENDING")
+    if allow_pending:
+        os.environ["GLOSSARY_ALLOW_PENDING"] = "true"  # read by the plugin, which mkdocs loads afresh
     try:
         config = load_config(str(settings.config_file), **options)
         mkdocs_build(config)
@@ -191,6 +195,11 @@ def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None) -> 
         raise GlossaryError(f"build failed: {exc}") from None
     except MkDocsException as exc:
         raise GlossaryError(f"build failed: {exc}") from None
+    finally:
+        if saved is None:
+            os.environ.pop("GLOSSARY_ALLOW_PENDING", None)
+        else:
+            os.environ["GLOSSARY_ALLOW_PENDING"] = saved
     click.echo(f"Site written to {config.site_dir}")
 
 

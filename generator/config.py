@@ -64,6 +64,7 @@ class Settings:
     prices: dict = field(default_factory=dict)
     max_cost: float | None = None
     edit_branch: str = "main"
+    allow_pending: bool = False
     repo_url: str | None = None
 
     @property
@@ -95,8 +96,11 @@ class Settings:
 def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_url: str | None) -> Settings:
     """Settings from the plugin's validated options, then GLOSSARY_* environment variables."""
     values = {f.name: plugin_config[f.name] for f in fields(Settings) if f.name in plugin_config}
-    settings = Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values)
-    return apply_environment(settings)
+    settings = apply_environment(Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values))
+    from . import statcache
+
+    statcache.register(settings.root, settings.cache_path)  # load_glossary and glossary_status keep their stat cache there
+    return settings
 
 
 def apply_environment(settings: Settings) -> Settings:

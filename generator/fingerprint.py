@@ -24,14 +24,37 @@ def digest(value: Any) -> str:
 
 def pair_inputs(glossary: Glossary, concept: Concept, persona: Persona, *, model: str, temperature: float, max_tokens: int, language: str) -> dict[str, str]:
     """One hash per input, so a stale pair can say which input changed."""
-    return {
-        "concept": digest({k: getattr(concept, k) for k in CONCEPT_INPUTS}),
-        "persona": digest({k: getattr(persona, k) for k in PERSONA_INPUTS}),
-        "related": digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)]),
-        "template": templates_sha256()[:16],
-        "model": digest({"model": model, "temperature": temperature, "max_tokens": max_tokens}),
-        "language": digest(language),
-    }
+    return assemble(concept_digests(glossary, concept), persona_digest(persona), site_digests(model=model, temperature=temperature, max_tokens=max_tokens, language=language))
+
+
+# pair_inputs in three parts, so a caller going over every pair hashes each concept and persona once.
+
+
+def concept_digests(glossary: Glossary, concept: Concept) -> tuple[str, str]:
+    """The `concept` and `related` input hashes of a concept."""
+    return (
+        digest({k: getattr(concept, k) for k in CONCEPT_INPUTS}),
+        digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)]),
+    )
+
+
+def persona_digest(persona: Persona) -> str:
+    """The `persona` input hash."""
+    return digest({k: getattr(persona, k) for k in PERSONA_INPUTS})
+
+
+def site_digests(*, model: str, temperature: float, max_tokens: int, language: str) -> tuple[str, str, str]:
+    """The `template`, `model` and `language` input hashes, the same for every pair of a site."""
+    return (
+        templates_sha256()[:16],
+        digest({"model": model, "temperature": temperature, "max_tokens": max_tokens}),
+        digest(language),
+    )
+
+
+def assemble(concept: tuple[str, str], persona: str, site: tuple[str, str, str]) -> dict[str, str]:
+    """The inputs of one pair from its parts, in the order they are written down."""
+    return {"concept": concept[0], "persona": persona, "related": concept[1], "template": site[0], "model": site[1], "language": site[2]}
 
 
 def combine(inputs: dict[str, str], keys: tuple[str, ...] | None = None) -> str:

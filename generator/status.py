@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from .concepts import Glossary
 from .config import Settings
-from .fingerprint import CONTENT_INPUTS, changed_inputs, combine, pair_inputs
+from .fingerprint import CONTENT_INPUTS, assemble, changed_inputs, combine, concept_digests, pair_inputs, persona_digest, site_digests
+from .statcache import StatCache
 from .store import Explanation, Store, StoreError
 
 FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = "fresh", "stale", "missing", "curated", "review", "orphan", "draft", "broken"
@@ -56,10 +57,20 @@ def current_inputs(glossary: Glossary, settings: Settings, concept_slug: str, pe
 def pair_status(glossary: Glossary, settings: Settings, store: Store, concept_slug: str, persona_slug: str) -> PairStatus:
     """The state of one pair whose concept and persona both exist."""
     inputs = current_inputs(glossary, settings, concept_slug, persona_slug)
+
+    def read() -> tuple[Explanation | None, bool]:
+        return store.read(concept_slug, persona_slug), False
+
+    return _status(glossary, concept_slug, persona_slug, inputs, read)
+
+
+def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: dict[str, str], read) -> PairStatus:
+    """The state of one pair; `read()` gives its explanation (or None) and whether its recorded
+    fingerprint is known to match its recorded inputs."""
     if glossary.concepts[concept_slug].draft:
         return PairStatus(concept_slug, persona_slug, DRAFT, ["draft: needs key facts"], None, inputs)
     try:
-        explanation = store.read(concept_slug, persona_slug)
+        explanation, consistent = read()
     except StoreError as exc:
         return PairStatus(concept_slug, persona_slug, BROKEN, [str(exc)], None, inputs)
     if explanation is None:
@@ -70,21 +81,48 @@ def pair_status(glossary: Glossary, settings: Settings, store: Store, concept_sl
             return PairStatus(concept_slug, persona_slug, REVIEW, ["never accepted"], explanation, inputs)
         changed = changed_inputs(recorded, inputs, CONTENT_INPUTS)
         return PairStatus(concept_slug, persona_slug, REVIEW if changed else CURATED, changed, explanation, inputs)
-    if explanation.meta.get("fingerprint") == combine(inputs):
+    # fingerprint == combine(recorded) and recorded == inputs imply fingerprint == combine(inputs), without hashing.
+    if (consistent and recorded == inputs) or explanation.meta.get("fingerprint") == combine(inputs):
         return PairStatus(concept_slug, persona_slug, FRESH, [], explanation, inputs)
     return PairStatus(concept_slug, persona_slug, STALE, changed_inputs(recorded, inputs) or ["fingerprint"], explanation, inputs)
 
 
+def _consistent(meta: dict) -> bool:
+    """Whether a file's fingerprint is the hash of its own recorded inputs."""
+    recorded = meta.get("inputs")
+    if not isinstance(recorded, dict) or not recorded:
+        return False
+    try:
+        return meta.get("fingerprint") == combine(recorded)
+    except (TypeError, ValueError):
+        return False
+
+
 def glossary_status(glossary: Glossary, settings: Settings, store: Store) -> list[PairStatus]:
-    """Every pair of the glossary, then every orphaned file."""
-    statuses = [
-        pair_status(glossary, settings, store, concept, persona.slug)
-        for concept in sorted(glossary.concepts)
-        for persona in glossary.ordered_personas()
-    ]
-    for concept, persona in store.pairs_on_disk():
+    """Every pair of the glossary, then every orphaned file.
+
+    The files are listed in one pass, and a file unchanged since the last run is not read again:
+    its front matter and body hash come from the stat cache under the cache folder."""
+    site = site_digests(model=settings.model, temperature=settings.temperature, max_tokens=settings.max_tokens, language=settings.language)
+    personas = [(p.slug, persona_digest(p)) for p in glossary.ordered_personas()]
+    on_disk = store.scan()
+    cache = StatCache.for_root(settings.root, "explanations")
+    statuses = []
+    for concept in sorted(glossary.concepts):
+        digests = concept_digests(glossary, glossary.concepts[concept])
+        for persona, persona_hash in personas:
+            found = on_disk.get((concept, persona))
+
+            def read(found=found, concept=concept, persona=persona) -> tuple[Explanation | None, bool]:
+                if found is None:
+                    return None, False
+                return store.read_cached(concept, persona, found[0], found[1], cache, _consistent)
+
+            statuses.append(_status(glossary, concept, persona, assemble(digests, persona_hash, site), read))
+    for concept, persona in on_disk:
         if concept not in glossary.concepts:
             statuses.append(PairStatus(concept, persona, ORPHAN, [f"no concept {concept!r}"]))
         elif persona not in glossary.personas:
             statuses.append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
+    cache.save()
     return statuses

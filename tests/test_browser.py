@@ -295,6 +295,7 @@ def test_screenshots_at_desktop_and_phone_width(watch, example_site, ja_site):
             if name == "lora":
                 w.page.click("label[for=physicist]")
                 w.page.evaluate("() => window.scrollTo(0, 0)")
+                w.page.wait_for_timeout(400)  # the tab indicator slides over
             width = w.page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{name} scrolls sideways at {viewport['width']} px ({width} px)"
             w.page.screenshot(path=str(ARTIFACTS / f"{name}-{size_name}-{scheme}.png"))

@@ -162,3 +162,17 @@ def test_drafts_are_never_pairs_to_generate(tmp_path):
     now = states(root)
     assert now[("matrix-rank", "child")].state == "draft"
     assert not now[("matrix-rank", "child")].needs_generation
+
+
+def test_strict_build_can_allow_pending_texts_but_says_which(tmp_path):
+    root, settings, glossary, store = setup(tmp_path)
+    args = ["-f", str(root / "mkdocs.yml"), "-d", str(tmp_path / "site")]
+    strict = CliRunner().invoke(main, ["build", "--strict", *args])
+    assert strict.exit_code != 0 and "lora/physicist" in strict.output
+    assert not (tmp_path / "site" / "concepts" / "lora" / "index.html").exists()
+    allowed = CliRunner().invoke(main, ["build", "--strict", "--allow-pending", *args])
+    assert allowed.exit_code == 0, allowed.output
+    assert "glossary-missing" in (tmp_path / "site" / "concepts" / "lora" / "index.html").read_text()
+    import os
+
+    assert "GLOSSARY_ALLOW_PENDING" not in os.environ, "the flag does not leak into later builds"
