@@ -203,20 +203,14 @@ def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None, all
     click.echo(f"Site written to {config.site_dir}")
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules own them; each registers itself here."""
-    import importlib
+def _add_commands_owned_elsewhere() -> None:
+    """Commands whose modules own them (they import the model client lazily)."""
+    from .generate import generate_command, preview_command
+    from .importer import import_command
+    from .judge import verify_command
 
-    for module, name in (("generate", "generate_command"), ("generate", "preview_command"), ("judge", "verify_command"), ("importer", "import_command")):
-        try:
-            mod = importlib.import_module(f".{module}", __package__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{module}":
-                raise
-            continue
-        command = getattr(mod, name, None)
-        if command is not None:
-            main.add_command(command)
+    for command in (generate_command, preview_command, verify_command, import_command):
+        main.add_command(command)
 
 
-_register_optional_commands()
+_add_commands_owned_elsewhere()
