@@ -98,6 +98,8 @@ class Glossary:
     personas: dict[str, Persona] = field(default_factory=dict)
     concepts_dir: str = "concepts"
     personas_dir: str = "personas"
+    # slug -> (the Concept object, the hash of its prompt fields), remembered by the stat cache; see fingerprint.concept_digests
+    input_digests: dict[str, tuple[Concept, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def ordered_personas(self) -> list[Persona]:
         """Personas in tab order (then by slug, so the order is stable)."""
@@ -117,11 +119,12 @@ def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str 
     cache = StatCache.for_root(root, "inputs")  # a file unchanged since its last valid parse is not parsed again
     concept_files = _yaml_files(root / concepts_dir, root, problems)
     for path in concept_files:
-        concept = _load_one(path, root, Concept, problems, raw, cache)
+        concept, digest = _load_one(path, root, Concept, problems, raw, cache)
         if concept is not None:
             glossary.concepts[concept.slug] = concept
+            glossary.input_digests[concept.slug] = (concept, digest)
     for path in _yaml_files(root / personas_dir, root, problems):
-        persona = _load_one(path, root, Persona, problems, personas_raw, cache)
+        persona, _ = _load_one(path, root, Persona, problems, personas_raw, cache)
         if persona is not None:
             glossary.personas[persona.slug] = persona
     problems += _related_problems(raw, {p.stem for p in concept_files}, concepts_dir)
@@ -136,7 +139,8 @@ def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> list[Path]
     if not folder.is_dir():
         problems.append(Problem(_rel(folder, root), 0, "", "folder not found"))
         return []
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    names = [entry.name for entry in os.scandir(folder)]  # what folder.glob("*.yaml") finds, without a Path per file
+    files = [folder / name for name in sorted(n for n in names if n.endswith(".yaml"))] + [folder / name for name in sorted(n for n in names if n.endswith(".yml"))]
     for path in files:
         if not SLUG_RE.match(path.stem):
             problems.append(Problem(_rel(path, root), 0, "", f"bad slug {path.stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
@@ -234,7 +238,8 @@ def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int:
     return 1
 
 
-def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None):
+def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None) -> tuple[Any, str | None]:
+    """One validated file (or None, with its problems added), and for a concept the hash of its prompt fields."""
     label = _rel(path, root)
     key = f"{model.__name__}:{label}"
     st = None
@@ -245,13 +250,14 @@ def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Pro
             st = None
         hit = cache.get(key, st) if st is not None else None
         if hit is not None:  # this file parsed and validated before, and has not changed since
-            data, valid = hit
-            raw[path.stem] = (data, KeyLines(path))
-            return valid
+            valid, digest = hit
+            # All the cross-file checks need of a valid file's raw data: its related slugs (the same, stripped).
+            raw[path.stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path))
+            return valid, digest
     data, lines, found = read_yaml(path, label)
     problems += found
     if data is None:
-        return None
+        return None, None
     raw[path.stem] = (data, lines)
     try:
         valid = model.model_validate({**data, "slug": path.stem} if "slug" not in data else data)
@@ -259,10 +265,15 @@ def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Pro
         fields = [n for n in model.model_fields if n != "slug"]
         for err in exc.errors():
             problems.append(_problem_from(err, label, lines, data, fields))
-        return None
+        return None, None
+    digest = None
+    if model is Concept:
+        from .fingerprint import concept_digest
+
+        digest = concept_digest(valid)
     if st is not None:
-        cache.put(key, st, (data, valid))
-    return valid
+        cache.put(key, st, (valid, digest))
+    return valid, digest
 
 
 def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict, fields: list[str]) -> Problem:

@@ -30,12 +30,16 @@ def pair_inputs(glossary: Glossary, concept: Concept, persona: Persona, *, model
 # pair_inputs in three parts, so a caller going over every pair hashes each concept and persona once.
 
 
+def concept_digest(concept: Concept) -> str:
+    """The `concept` input hash: the concept's fields the prompt uses."""
+    return digest({k: getattr(concept, k) for k in CONCEPT_INPUTS})
+
+
 def concept_digests(glossary: Glossary, concept: Concept) -> tuple[str, str]:
-    """The `concept` and `related` input hashes of a concept."""
-    return (
-        digest({k: getattr(concept, k) for k in CONCEPT_INPUTS}),
-        digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)]),
-    )
+    """The `concept` and `related` input hashes of a concept (the first as load_glossary remembered it)."""
+    known = glossary.input_digests.get(concept.slug) if hasattr(glossary, "input_digests") else None
+    own = known[1] if known is not None and known[0] is concept and known[1] else concept_digest(concept)
+    return own, digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
 
 
 def persona_digest(persona: Persona) -> str:

@@ -20,9 +20,7 @@ and the click command :data:`import_command`.
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from collections import Counter
@@ -32,6 +30,8 @@ from typing import Any, Callable, Iterable
 
 import click
 import yaml
+
+from .store import atomic_write
 
 __all__ = [
     "GlossaryImportError",
@@ -1057,22 +1057,6 @@ def dump_concept(data: dict[str, Any]) -> str:
     return text
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 # --------------------------------------------------------------------------- #
 # Import
 # --------------------------------------------------------------------------- #
@@ -1389,7 +1373,7 @@ def import_glossary(
         if target.exists() or (concepts_dir / f"{t.slug}.yml").exists():  # appeared meanwhile
             report.skipped.append((t.file, "exists"))
             continue
-        _write_atomic(target, text)
+        atomic_write(target, text)
         report.imported.append(t.slug)
     report.skipped.sort(key=lambda item: item[0].casefold())
     return report

@@ -35,22 +35,62 @@ class Term:
     summary: str
 
 
-def _edge_pattern(name: str) -> str:
-    """A regex for one name with the boundaries its first and last characters need."""
-    body = re.escape(name)
-    body = re.sub(r"(\\ )+|\s+", r"\\s+", body)  # any run of white space between words
-    first, last = name[0], name[-1]
-    before = after = ""
+def _tokens(name: str) -> list[str]:
+    """A name as trie keys: lower-cased characters, any run of white space as one key."""
+    out: list[str] = []
+    for char in name.strip():
+        if char.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(char.lower())
+    return out
+
+
+def _before(first: str) -> str:
+    """What may not precede a name starting with `first`."""
     if re.match(f"[{LATIN}]", first):
-        before = f"(?<![{LATIN}])"
-    elif re.match(f"[{KATAKANA}]", first):
-        before = f"(?<![{KATAKANA}])"
+        return f"(?<![{LATIN}])"
+    if re.match(f"[{KATAKANA}]", first):
+        return f"(?<![{KATAKANA}])"
+    return ""
+
+
+def _after(last: str) -> str:
+    """What may follow a name ending with `last` (a Latin word may take a plural ending)."""
     if re.match(f"[{LATIN}]", last):
         plural = "(?:e?s)?" if re.match("[A-Za-z]", last) else ""
-        after = f"{plural}(?![{LATIN}])"
-    elif re.match(f"[{KATAKANA}]", last):
-        after = f"(?![{KATAKANA}])"
-    return f"{before}{body}{after}"
+        return f"{plural}(?![{LATIN}])"
+    if re.match(f"[{KATAKANA}]", last):
+        return f"(?![{KATAKANA}])"
+    return ""
+
+
+_END = object()
+
+
+def _trie_pattern(names: Iterable[str]) -> str:
+    """One regex for every name, shaped as a prefix tree so that matching stays fast with thousands
+    of names; at each branch the longer names are tried first."""
+    trie: dict = {}
+    for name in names:
+        node = trie
+        for key in _tokens(name):
+            node = node.setdefault(key, {})
+        node[_END] = True
+
+    def walk(node: dict, last: str | None) -> str:
+        branches = [(r"\s+" if key == " " else re.escape(key)) + walk(child, key) for key, child in sorted(node.items(), key=lambda kv: str(kv[0])) if key is not _END]
+        if _END in node:
+            branches.append(_after(last or ""))
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+    roots = []
+    for key, child in sorted(trie.items(), key=lambda kv: str(kv[0])):
+        roots.append(_before(key) + re.escape(key) + walk(child, key))
+    return "|".join(roots)
 
 
 class Linker:
@@ -61,22 +101,17 @@ class Linker:
         self.owner: dict[str, str] = {}
         for term in self.terms.values():
             for name in term.names:
-                name = name.strip()
-                if name:
-                    self.owner.setdefault(name.casefold(), term.slug)
-        names = sorted(self.owner, key=lambda n: (-len(n), n))
-        self.pattern = re.compile("|".join(_edge_pattern(n) for n in names), re.IGNORECASE) if names else None
-        self._normalise = re.compile(r"\s+")
+                key = " ".join(name.split()).casefold()
+                if key:
+                    self.owner.setdefault(key, term.slug)
+        self.pattern = re.compile(_trie_pattern(self.owner), re.IGNORECASE) if self.owner else None
 
     def slug_for(self, matched: str) -> str | None:
         """The concept a matched string names (plural endings and white space forgiven)."""
-        key = self._normalise.sub(" ", matched).casefold()
+        key = " ".join(matched.split()).casefold()
         for candidate in (key, key[:-1] if key.endswith("s") else None, key[:-2] if key.endswith("es") else None):
             if candidate is not None and candidate in self.owner:
                 return self.owner[candidate]
-        for name, slug in self.owner.items():
-            if self._normalise.sub(" ", name) == key:
-                return slug
         return None
 
     def link(self, fragment: str, self_slug: str | None, href_for: Callable[[str], str | None], scope_tag: str | None = None) -> str:

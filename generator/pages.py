@@ -29,6 +29,9 @@ STRINGS = {
         "az_intro": "Every concept in the glossary, with its one-line summary.",
         "tags_title": "Tags",
         "explain_as": "Explain it to me as",
+        "chooser": "Explain it to me as:",
+        "colon": ": ",
+        "list_sep": ", ",
         "remembered": "your choice is remembered on every page",
         "report": "Report a problem with this explanation",
         "report_title": "Explanation of {concept} for {persona}: ",
@@ -43,7 +46,7 @@ STRINGS = {
         "chosen": "Chosen: every concept page opens this reader's explanation.",
         "current": "your choice",
         "read_on": "Read on",
-        "for_all": "Read the whole glossary as",
+        "for_all": "Read the whole glossary as:",
         "draft_short": "Draft: definition only.",
         "not_written_short": "Not yet written for this reader.",
     },
@@ -64,6 +67,9 @@ STRINGS = {
         "az_intro": "用語集のすべての概念と、その一文の要約です。",
         "tags_title": "タグ",
         "explain_as": "どの立場向けの説明を読みますか",
+        "chooser": "どの立場向けの説明を読みますか？",
+        "colon": "：",
+        "list_sep": "、",
         "remembered": "選んだ立場はすべてのページで記憶されます",
         "report": "この説明の問題を報告",
         "report_title": "{concept} の {persona} 向け説明について: ",
@@ -73,12 +79,12 @@ STRINGS = {
         ),
         "edit_concept": "この概念を編集",
         "for_title": "{name}向けの説明",
-        "for_intro": "用語集のすべての概念を、次の読者向けに説明します: {description}",
+        "for_intro": "用語集のすべての概念を、この読者向けに説明します。対象の読者：{description}",
         "for_choose": "すべてのページを{name}向けに表示",
         "chosen": "選択しました。どの概念のページもこの読者向けの説明から表示します。",
         "current": "選択中",
         "read_on": "続きを読む",
-        "for_all": "用語集全体を次の立場で読む",
+        "for_all": "用語集全体を次の立場で読む：",
         "draft_short": "下書き: 定義のみ。",
         "not_written_short": "この読者向けの説明はまだありません。",
     },
@@ -131,7 +137,7 @@ def concept_page(
     page = ConceptPage(concept, "")
     out = [_front_matter(concept), f"# {_escape(concept.title)}", "", f"{_escape(concept.summary)}", "{ .glossary-summary }", ""]
     if concept.aliases:
-        out += [f"*{s['aka']}: {', '.join(_escape(a) for a in concept.aliases)}*", "{ .glossary-aliases }", ""]
+        out += [f"*{s['aka']}{s['colon']}{s['list_sep'].join(_escape(a) for a in concept.aliases)}*", "{ .glossary-aliases }", ""]
 
     def add(fragment: Fragment, indent: str = "") -> None:
         page.fragments.append(fragment)
@@ -143,7 +149,7 @@ def concept_page(
         personas = glossary.ordered_personas()
         default = default_persona if default_persona in glossary.personas else personas[0].slug if personas else None
         if personas:
-            out += [f"**{s['explain_as']}:** <span class=\"glossary-remembered\">{s['remembered']}</span>", "{ .glossary-chooser }", ""]
+            out += [f"**{s['chooser']}** <span class=\"glossary-remembered\">{s['remembered']}</span>", "{ .glossary-chooser }", ""]
         for persona in personas:
             status = statuses.get(persona.slug)
             marker = "===+" if persona.slug == default else "==="
@@ -222,7 +228,7 @@ def az_index(glossary: Glossary, language: str) -> str:
     personas = glossary.ordered_personas()
     if personas:
         links = " · ".join(f"[{_escape(p.name)}](../for/{p.slug}.md)" for p in personas)
-        out += [f"{s['for_all']}: {links}", "{ .glossary-for-all }", ""]
+        out += [f"{s['for_all']} {links}", "{ .glossary-for-all }", ""]
     concepts = sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title))
     for initial, group in itertools.groupby(concepts, key=lambda c: _initial(c.title)):
         out += [f"## {initial}", ""]
@@ -257,7 +263,7 @@ def persona_chooser(glossary: Glossary, language: str, prefix: str = "") -> str:
         label = html.escape(_tab_label(persona), quote=True)
         out.append(
             f"- [{_escape(persona.name)}]({prefix}for/{persona.slug}.md)"
-            f'{{ .glossary-persona data-glossary-persona="{label}" data-glossary-current="{html.escape(s["current"], quote=True)}" }}: '
+            f'{{ .glossary-persona data-glossary-persona="{label}" data-glossary-current="{html.escape(s["current"], quote=True)}" }}{s["colon"]}'
             f"{_escape(persona.description)}"
         )
     return "\n".join(out) + "\n" if out else ""
@@ -287,7 +293,7 @@ def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str |
             body = f"{_escape(concept.summary)} *{s['not_written_short']}*"
         else:
             body = _escape(text)
-        out += [f"- **{link}**: {body}"]
+        out += [f"- **{link}**{s['colon']}{body}"]
     out.append("")
     return "\n".join(out)
 

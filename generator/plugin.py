@@ -17,9 +17,9 @@ from mkdocs.utils import get_relative_url
 
 from . import pages, search_ja
 from .concepts import Glossary, load_glossary
-from .linker import Linker, terms_from
 from .config import PluginConfig, Settings, settings_from_plugin
 from .errors import ConfigError, GlossaryError, InputError
+from .linker import Linker, terms_from
 from .sanitize import clean_markdown, render_markdown
 from .status import MISSING, REVIEW, STALE, glossary_status
 from .store import Store
@@ -163,17 +163,17 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             markdown = markdown.replace(PERSONAS_MARKER, chooser)
         return markdown
 
-    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def on_page_content(self, content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is None:
-            return html
+            return content
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
         for index, fragment in enumerate(concept_page.fragments):
             rendered = self._render(fragment, page, concept_page, files)
-            html = html.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
+            content = content.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
         # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
-        return html.replace("</label><label", "</label> <label")
+        return content.replace("</label><label", "</label> <label")
 
     def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None) -> str:
         language = self.site.language

@@ -43,8 +43,9 @@ def location(root: Path) -> Path | None:
     return None if cache_path is None else cache_path / "stat"
 
 
-def stamp(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+def stamp(st: os.stat_result) -> int:
+    """One number for (size, mtime_ns, ctime_ns, inode): a changed file gets another (but for a 2**-64 chance)."""
+    return hash((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +55,8 @@ def code_salt() -> str:
     import yaml
 
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{pydantic.VERSION}|{yaml.__version__}".encode())
-    for name in ("concepts.py", "store.py", "statcache.py"):
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{sys.hash_info.algorithm}|{pydantic.VERSION}|{yaml.__version__}".encode())
+    for name in ("concepts.py", "fingerprint.py", "store.py", "statcache.py"):
         try:
             digest.update((here / name).read_bytes())
         except OSError:
@@ -72,8 +73,8 @@ class StatCache:
 
     def __init__(self, folder: Path | None, name: str):
         self.file = None if folder is None else folder / f"{name}.pickle"
-        self.entries: dict[str, tuple[tuple, Any]] = {}
-        self.seen: dict[str, tuple[tuple, Any]] = {}
+        self.entries: dict[str, tuple[int, Any]] = {}
+        self.seen: dict[str, tuple[int, Any]] = {}
         self.dirty = False
         if self.file is not None:
             self._load()

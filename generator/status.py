@@ -75,14 +75,15 @@ def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: di
         return PairStatus(concept_slug, persona_slug, BROKEN, [str(exc)], None, inputs)
     if explanation is None:
         return PairStatus(concept_slug, persona_slug, MISSING, [], None, inputs)
-    recorded = explanation.meta.get("inputs")
+    meta = explanation.status_meta()
+    recorded = meta.get("inputs")
     if explanation.curated:
         if not recorded:
             return PairStatus(concept_slug, persona_slug, REVIEW, ["never accepted"], explanation, inputs)
         changed = changed_inputs(recorded, inputs, CONTENT_INPUTS)
         return PairStatus(concept_slug, persona_slug, REVIEW if changed else CURATED, changed, explanation, inputs)
     # fingerprint == combine(recorded) and recorded == inputs imply fingerprint == combine(inputs), without hashing.
-    if (consistent and recorded == inputs) or explanation.meta.get("fingerprint") == combine(inputs):
+    if (consistent and recorded == inputs) or meta.get("fingerprint") == combine(inputs):
         return PairStatus(concept_slug, persona_slug, FRESH, [], explanation, inputs)
     return PairStatus(concept_slug, persona_slug, STALE, changed_inputs(recorded, inputs) or ["fingerprint"], explanation, inputs)
 
@@ -102,7 +103,7 @@ def glossary_status(glossary: Glossary, settings: Settings, store: Store) -> lis
     """Every pair of the glossary, then every orphaned file.
 
     The files are listed in one pass, and a file unchanged since the last run is not read again:
-    its front matter and body hash come from the stat cache under the cache folder."""
+    its status keys and body hash come from the stat cache under the cache folder."""
     site = site_digests(model=settings.model, temperature=settings.temperature, max_tokens=settings.max_tokens, language=settings.language)
     personas = [(p.slug, persona_digest(p)) for p in glossary.ordered_personas()]
     on_disk = store.scan()
@@ -112,12 +113,11 @@ def glossary_status(glossary: Glossary, settings: Settings, store: Store) -> lis
         digests = concept_digests(glossary, glossary.concepts[concept])
         for persona, persona_hash in personas:
             found = on_disk.get((concept, persona))
-
-            def read(found=found, concept=concept, persona=persona) -> tuple[Explanation | None, bool]:
-                if found is None:
-                    return None, False
-                return store.read_cached(concept, persona, found[0], found[1], cache, _consistent)
-
+            if found is None:
+                read = _nothing
+            else:
+                def read(concept=concept, persona=persona, path=found[0], st=found[1]) -> tuple[Explanation | None, bool]:
+                    return store.read_cached(concept, persona, path, st, cache, _consistent)
             statuses.append(_status(glossary, concept, persona, assemble(digests, persona_hash, site), read))
     for concept, persona in on_disk:
         if concept not in glossary.concepts:
@@ -126,3 +126,7 @@ def glossary_status(glossary: Glossary, settings: Settings, store: Store) -> lis
             statuses.append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
     cache.save()
     return statuses
+
+
+def _nothing() -> tuple[None, bool]:
+    return None, False

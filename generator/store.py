@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +35,18 @@ class Explanation:
     body: str
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def status_meta(self) -> dict[str, Any]:
+        """The front matter keys the state of a pair depends on (all of it, here)."""
+        return self.meta
+
     @property
     def source(self) -> str:
-        return str(self.meta.get("source", "curated"))
+        return str(self.status_meta().get("source", "curated"))
 
     @property
     def edited(self) -> bool:
         """A generated body that no longer matches its hash was edited by a person."""
-        recorded = self.meta.get("body_sha256")
+        recorded = self.status_meta().get("body_sha256")
         return self.source == "generated" and recorded is not None and recorded != self.current_body_sha256()
 
     def current_body_sha256(self) -> str:
@@ -71,40 +76,114 @@ class StoreError(Exception):
 
 
 class StoredExplanation(Explanation):
-    """An explanation whose front matter came from the stat cache: the body is read on first use.
+    """An explanation known by what its state depends on; its body and front matter are read on first use.
 
-    `glossary status` needs every pair's front matter and the hash of its body, never the body
-    itself; reading 60,000 bodies it does not show would cost more than everything else it does.
+    `glossary status` needs every pair's source, fingerprint and recorded inputs, and whether its
+    body still matches its recorded hash, never the body itself: on 10,000 concepts x 6 personas,
+    holding 60,000 bodies and front matters it does not show would cost more time and memory than
+    everything else it does. The file is read again (and its front matter parsed) when `body` or
+    `meta` is first asked for.
     """
 
-    def __init__(self, concept: str, persona: str, body: str | None = None, meta: dict[str, Any] | None = None, *, path: Path | None = None, body_sha256: str | None = None):
+    def __init__(self, concept: str, persona: str, body: str | None = None, meta: dict[str, Any] | None = None, *,
+                 path: str | Path | None = None, record: tuple | None = None, offset: int | None = None):
         self.concept = concept
         self.persona = persona
-        self.meta = {} if meta is None else meta
         self._path = path
         self._body = body
-        self._sha = body_sha256 if body is None else None
+        self._meta = meta
+        self._record = record
+        self._status: dict[str, Any] | None = None
+        self._offset = offset
+
+    def _load(self, want_meta: bool) -> None:
+        try:
+            with open(self._path, encoding="utf-8") as handle:  # as Store.read reads: universal newlines
+                text = handle.read()
+        except UnicodeDecodeError as exc:
+            raise StoreError(f"{self._path}: not UTF-8 ({exc.reason})") from None
+        offset = self._offset
+        if not want_meta and offset is not None and 5 <= offset <= len(text) and text.startswith("---\n") and text[offset - 5:offset] == "\n---\n":
+            self._body = text[offset:]  # where the body began when the file was parsed
+            return
+        meta, body = split_front_matter(text, self._path)
+        if self._meta is None:
+            self._meta = meta
+        if self._body is None:
+            self._body = body
 
     @property
     def body(self) -> str:
         if self._body is None:
-            try:
-                text = self._path.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise StoreError(f"{self._path}: not UTF-8 ({exc.reason})") from None
-            self._body = split_front_matter(text, self._path)[1]
+            self._load(want_meta=False)
         return self._body
 
     @body.setter
     def body(self, value: str) -> None:
-        self._body, self._sha = value, None
+        self._body = value
+        self._record = None
 
-    def current_body_sha256(self) -> str:
-        return self._sha if self._sha is not None else body_hash(self.body)
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            self._load(want_meta=True)
+        return self._meta
+
+    @meta.setter
+    def meta(self, value: dict[str, Any]) -> None:
+        self._meta = value
+
+    def status_meta(self) -> dict[str, Any]:
+        if self._meta is not None or self._record is None:
+            return self.meta
+        if self._status is None:
+            self._status = record_meta(self._record)
+        return self._status
+
+    @property
+    def edited(self) -> bool:
+        if self._meta is not None or self._record is None:
+            return super().edited
+        return self.source == "generated" and self._record[3]
 
 
-# A cached read: the front matter, the hash of the body, and what the caller derived from them.
-CachedRead = tuple[dict[str, Any], str, Any]
+INPUT_KEYS = ("concept", "persona", "related", "template", "model", "language")
+
+
+def _interned(value: Any) -> Any:
+    """Short strings shared between files become one object in memory and in the stat cache."""
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= 80 else value
+    if isinstance(value, dict):
+        return {_interned(k): _interned(v) for k, v in value.items()}
+    return value
+
+
+_ABSENT = "\0absent"
+
+
+def status_record(meta: dict[str, Any], body: str) -> tuple:
+    """What the state of a pair depends on, small enough to cache for 60,000 files: a plain tuple of
+    (source, fingerprint, recorded inputs, whether the body no longer matches its recorded hash)."""
+    inputs = meta.get("inputs", _ABSENT)
+    if isinstance(inputs, dict) and tuple(inputs) == INPUT_KEYS:
+        inputs = tuple(_interned(v) for v in inputs.values())  # the usual keys: only the values are kept
+    else:
+        inputs = _interned(inputs)
+    recorded = meta.get("body_sha256")
+    return (_interned(meta.get("source", _ABSENT)), meta.get("fingerprint", _ABSENT), inputs, recorded is not None and recorded != body_hash(body))
+
+
+def record_meta(record: tuple) -> dict[str, Any]:
+    """The status keys of the front matter, as they were in the file."""
+    source, fingerprint, inputs, _ = record
+    if isinstance(inputs, tuple):
+        inputs = dict(zip(INPUT_KEYS, inputs))
+    return {k: v for k, v in (("source", source), ("fingerprint", fingerprint), ("inputs", inputs)) if not (isinstance(v, str) and v == _ABSENT)}
+
+
+# A cached read: the status record, where the body starts, and what the caller derived from the front matter.
+CachedRead = tuple[tuple, int, Any]
 
 
 class Store:
@@ -144,9 +223,9 @@ class Store:
         """Every (concept, persona) that has a file, whether or not it still exists in the inputs."""
         return list(self.scan())
 
-    def scan(self) -> dict[tuple[str, str], tuple[Path, os.stat_result]]:
-        """Every (concept, persona) file with its stat, in one pass over the folders, sorted."""
-        found: dict[tuple[str, str], tuple[Path, os.stat_result]] = {}
+    def scan(self) -> dict[tuple[str, str], tuple[str, os.stat_result]]:
+        """Every (concept, persona) file with its path and stat, in one pass over the folders, sorted."""
+        found: dict[tuple[str, str], tuple[str, os.stat_result]] = {}
         try:
             folders = sorted((e.name, e.path) for e in os.scandir(self.root) if e.is_dir())
         except (FileNotFoundError, NotADirectoryError):
@@ -161,29 +240,29 @@ class Store:
                     st = entry.stat()
                 except OSError:
                     continue
-                found[(name, file_name[:-3])] = (Path(entry.path), st)
+                found[(name, file_name[:-3])] = (entry.path, st)
         return found
 
-    def read_cached(self, concept: str, persona: str, path: Path, st: os.stat_result, cache, derive: Callable[[dict[str, Any]], Any] = lambda meta: None) -> tuple[Explanation, Any]:
+    def read_cached(self, concept: str, persona: str, path: str, st: os.stat_result, cache, derive: Callable[[dict[str, Any]], Any] = lambda meta: None) -> tuple[Explanation, Any]:
         """Read one pair through a StatCache: a file unchanged since it was last parsed is not read.
 
-        Returns the explanation (its body read on first use when it came from the cache) and
-        what `derive(meta)` gave when the file was parsed. Raises StoreError like `read`.
+        Returns the explanation (body and full front matter read on first use) and what
+        `derive(meta)` gave when the file was parsed. Raises StoreError like `read`.
         """
         key = f"{concept}/{persona}"
         hit: CachedRead | None = cache.get(key, st) if cache is not None else None
-        if hit is not None:
-            meta, sha, derived = hit
-            return StoredExplanation(concept, persona, meta=meta, path=path, body_sha256=sha), derived
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise StoreError(f"{path}: not UTF-8 ({exc.reason})") from None
-        meta, body = split_front_matter(text, path)
-        derived = derive(meta)
-        if cache is not None:
-            cache.put(key, st, (meta, body_hash(body), derived))
-        return Explanation(concept, persona, body, meta), derived
+        if hit is None:
+            try:
+                with open(path, encoding="utf-8") as handle:  # as Store.read reads: universal newlines
+                    text = handle.read()
+            except UnicodeDecodeError as exc:
+                raise StoreError(f"{path}: not UTF-8 ({exc.reason})") from None
+            meta, body = split_front_matter(text, path)
+            hit = (status_record(meta, body), len(text) - len(body), derive(meta))
+            if cache is not None:
+                cache.put(key, st, hit)
+        record, offset, derived = hit
+        return StoredExplanation(concept, persona, path=path, record=record, offset=offset), derived
 
 
 def split_front_matter(text: str, path: Path | str = "") -> tuple[dict[str, Any], str]:

@@ -31,7 +31,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Pytho
 
 @pytest.fixture(scope="module")
 def browser():
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
         yield chromium
