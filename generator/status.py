@@ -103,27 +103,40 @@ def glossary_status(glossary: Glossary, settings: Settings, store: Store) -> lis
     """Every pair of the glossary, then every orphaned file.
 
     The files are listed in one pass, and a file unchanged since the last run is not read again:
-    its status keys and body hash come from the stat cache under the cache folder."""
+    what its state depends on comes from the stat cache under the cache folder. The usual case, a
+    generated text whose recorded inputs are the current ones, is decided right here; every other
+    case goes through `_status`, as `pair_status` does."""
     site = site_digests(model=settings.model, temperature=settings.temperature, max_tokens=settings.max_tokens, language=settings.language)
     personas = [(p.slug, persona_digest(p)) for p in glossary.ordered_personas()]
     on_disk = store.scan()
     cache = StatCache.for_root(settings.root, "explanations")
     statuses = []
+    append = statuses.append
     for concept in sorted(glossary.concepts):
         digests = concept_digests(glossary, glossary.concepts[concept])
+        draft = glossary.concepts[concept].draft
         for persona, persona_hash in personas:
+            inputs = assemble(digests, persona_hash, site)
             found = on_disk.get((concept, persona))
-            if found is None:
-                read = _nothing
+            if found is None or draft:
+                append(_status(glossary, concept, persona, inputs, _nothing))
+                continue
+            try:
+                explanation, consistent = store.read_cached(concept, persona, found[0], found[1], cache, _consistent)
+            except StoreError as exc:
+                append(PairStatus(concept, persona, BROKEN, [str(exc)], None, inputs))
+                continue
+            record = explanation.record
+            if (consistent and record is not None and record[0] == "generated" and not record[3]
+                    and record[2] == (digests[0], persona_hash, digests[1], *site)):
+                append(PairStatus(concept, persona, FRESH, [], explanation, inputs))  # what _status would say, without the detour
             else:
-                def read(concept=concept, persona=persona, path=found[0], st=found[1]) -> tuple[Explanation | None, bool]:
-                    return store.read_cached(concept, persona, path, st, cache, _consistent)
-            statuses.append(_status(glossary, concept, persona, assemble(digests, persona_hash, site), read))
+                append(_status(glossary, concept, persona, inputs, lambda e=explanation, c=consistent: (e, c)))
     for concept, persona in on_disk:
         if concept not in glossary.concepts:
-            statuses.append(PairStatus(concept, persona, ORPHAN, [f"no concept {concept!r}"]))
+            append(PairStatus(concept, persona, ORPHAN, [f"no concept {concept!r}"]))
         elif persona not in glossary.personas:
-            statuses.append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
+            append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
     cache.save()
     return statuses
 

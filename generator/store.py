@@ -133,6 +133,11 @@ class StoredExplanation(Explanation):
     def meta(self, value: dict[str, Any]) -> None:
         self._meta = value
 
+    @property
+    def record(self) -> tuple | None:
+        """The cached status record, while neither the front matter nor the body was replaced or read."""
+        return self._record if self._meta is None else None
+
     def status_meta(self) -> dict[str, Any]:
         if self._meta is not None or self._record is None:
             return self.meta
