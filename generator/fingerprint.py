@@ -16,9 +16,12 @@ PERSONA_INPUTS = ("name", "description", "background", "analogies", "avoid", "to
 CONTENT_INPUTS = ("concept", "persona", "related", "language")
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))  # what json.dumps builds on every call
+
+
 def digest(value: Any) -> str:
     """A stable short hash of any JSON-able value."""
-    blob = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    blob = _ENCODER.encode(value)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

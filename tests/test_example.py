@@ -143,3 +143,5 @@ def test_example_site_builds_with_every_tab_filled_and_no_key(tmp_path, monkeypa
         assert "glossary-missing" not in page, concept.slug
     assert (tmp_path / "site" / "concepts" / "index.html").exists()
     assert (tmp_path / "site" / "tags" / "index.html").exists()
+    contributing = (tmp_path / "site" / "contributing" / "index.html").read_text()
+    assert "glossary new persona" in contributing, "CONTRIBUTING.md is shown on the site"
