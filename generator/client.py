@@ -15,7 +15,7 @@ MISSING_KEY = (
     "export OPENAI_BASE_URL=https://YOUR-RESOURCE.openai.azure.com/openai/v1\n"
     "  - A local server such as Ollama, vLLM, llama.cpp or LM Studio accepts any dummy key: "
     "export OPENAI_API_KEY=ollama OPENAI_BASE_URL=http://localhost:11434/v1\n"
-    "Only `glossary generate`, `glossary preview` and `glossary build --generate` need a key."
+    "Only `glossary generate`, `glossary preview`, `glossary verify` and `glossary build --generate` need a key."
 )
 
 

@@ -48,11 +48,16 @@ def _tokens(name: str) -> list[str]:
 
 
 def _before(first: str) -> str:
-    """What may not precede a name starting with `first`."""
+    """What may not precede a name starting with `first`, checked just after matching `first`.
+
+    Checking after the first character (a two-character look-behind) lets every branch of the
+    pattern start with a literal, so the regex engine skips ahead to candidate characters instead
+    of trying each branch at every position: about twice as fast on long texts.
+    """
     if re.match(f"[{LATIN}]", first):
-        return f"(?<![{LATIN}])"
+        return f"(?<![{LATIN}].)"
     if re.match(f"[{KATAKANA}]", first):
-        return f"(?<![{KATAKANA}])"
+        return f"(?<![{KATAKANA}].)"
     return ""
 
 
@@ -89,7 +94,7 @@ def _trie_pattern(names: Iterable[str]) -> str:
 
     roots = []
     for key, child in sorted(trie.items(), key=lambda kv: str(kv[0])):
-        roots.append(_before(key) + re.escape(key) + walk(child, key))
+        roots.append(re.escape(key) + _before(key) + walk(child, key))
     return "|".join(roots)
 
 

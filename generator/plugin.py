@@ -119,6 +119,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             elif status.state in (STALE, REVIEW):
                 log.info("%s/%s is %s", status.concept, status.persona, status.describe())
         self.concept_pages = {}
+        self._rendered: dict[str, str] = {}
         for concept in glossary.concepts.values():
             page = pages.concept_page(
                 glossary, concept, by_pair.get(concept.slug, {}), settings.language, self.nonce,
@@ -134,7 +135,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             for concept in glossary.concepts.values():
                 status = by_pair.get(concept.slug, {}).get(persona.slug)
                 explanation = status.explanation if status is not None and status.state != MISSING else None
-                openings[concept.slug] = None if explanation is None else pages.opening(render_markdown(clean_markdown(explanation.body)), settings.language)
+                openings[concept.slug] = None if explanation is None else pages.opening(self._html(explanation.body), settings.language)
             self._add(files, config, f"for/{persona.slug}.md", pages.persona_page(glossary, persona, openings, settings.language), InclusionLevel.NOT_IN_NAV)
         for name, uri in ASSET_URIS.items():
             if files.get_file_from_path(uri) is None:
@@ -177,7 +178,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None) -> str:
         language = self.site.language
-        body = render_markdown(clean_markdown(fragment.markdown))
+        body = self._html(fragment.markdown)
         if concept_page is not None and files is not None and self.linker is not None:
             body = self.linker.link(body, concept_page.concept.slug, self._href_maker(page, files), scope_tag="li" if fragment.kind == "facts" else None)
         if fragment.kind == "explanation":
@@ -190,6 +191,13 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             title = pages.strings(language)["not_written"]
             return f'<div class="admonition note glossary-missing" data-persona="{fragment.persona}"><p class="admonition-title">{title}</p>{body}</div>'
         return f'<div class="glossary-{fragment.kind}">{body}</div>'
+
+    def _html(self, markdown: str) -> str:
+        """A text cleaned, rendered and sanitised, once per build: persona pages reuse the concept pages' work."""
+        html_ = self._rendered.get(markdown)
+        if html_ is None:
+            html_ = self._rendered[markdown] = render_markdown(clean_markdown(markdown))
+        return html_
 
     def _href_maker(self, page: Page, files: Files):
         def href_for(slug: str) -> str | None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm import cmark
 
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
 WHOLE_FENCE_RE = re.compile(r"\A\s*(`{3,}|~{3,})[ \t]*(?:markdown|md|text)?[ \t]*\n(.*)\n\1[ \t]*\s*\Z", re.S | re.I)
@@ -92,21 +92,17 @@ def _outside_fences(lines: list[str]):
             yield line
 
 
-_local = threading.local()
-
-
-def _markdown() -> markdown.Markdown:
-    md = getattr(_local, "md", None)
-    if md is None:
-        md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "pymdownx.tilde", "pymdownx.betterem"], output_format="html")
-        _local.md = md
-    return md
+# Each text is rendered on its own by cmark-gfm, the C reference implementation of GitHub-flavoured
+# Markdown: the Markdown models write (lists without a blank line before them, tables, ~~strike~~),
+# about ten times faster than Python-Markdown. Raw HTML passes through it untouched, on purpose:
+# nh3 then removes it from the HTML, so a `<` in text is never mistaken for a tag.
+_CMARK_OPTIONS = cmark.Options.CMARK_OPT_UNSAFE
+_CMARK_EXTENSIONS = ["table", "strikethrough", "autolink"]
 
 
 def render_markdown(text: str) -> str:
     """Markdown to HTML, then sanitised: raw HTML is removed from the HTML, so `r < min(d, k)` survives."""
-    md = _markdown()
-    html = md.reset().convert(text)
+    html = cmarkgfm.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
     return sanitize_html(html)
 
 

@@ -317,3 +317,12 @@ def test_japanese_site_without_janome_is_a_clear_error(tmp_path, monkeypatch):
             build(copy_ja_fixture(tmp_path / "g"), tmp_path / "site")
     finally:
         search_ja._tokenizer.cache_clear()
+
+
+def test_model_style_markdown_renders_lists_without_a_blank_line():
+    """Models write GitHub-flavoured Markdown: a list straight after its lead-in line is still a list."""
+    from generator.sanitize import render_markdown
+
+    html = render_markdown("Two things matter:\n- the frozen weights\n- the ~~big~~ small update\n")
+    assert "<ul>" in html and "<li>the frozen weights</li>" in html
+    assert "<del>big</del>" in html
