@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -310,23 +311,10 @@ def opening(html_text: str, language: str, words: int = 40, chars: int = 90) -> 
     return text if len(parts) <= words else " ".join(parts[:words]).rstrip(",;:") + " …"
 
 
+_BLOCK_START_RE = re.compile(r"<(?:p|li|br|h[3-6]|tr|blockquote|pre)\b[^>]*>", re.I)
+_TAG_RE = re.compile(r'<!--.*?-->|</?[A-Za-z][^>"]*(?:"[^"]*"[^>"]*)*>', re.S)
+
+
 def plain_text(html_text: str) -> str:
-    """The text of an HTML fragment, tags removed and entities decoded."""
-    from html.parser import HTMLParser
-
-    class _Text(HTMLParser):
-        def __init__(self):
-            super().__init__(convert_charrefs=True)
-            self.parts: list[str] = []
-
-        def handle_data(self, data):
-            self.parts.append(data)
-
-        def handle_starttag(self, tag, attrs):
-            if tag in ("p", "li", "br", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre"):
-                self.parts.append(" ")
-
-    parser = _Text()
-    parser.feed(html_text)
-    parser.close()
-    return "".join(parser.parts)
+    """The text of a sanitised HTML fragment, tags removed and entities decoded."""
+    return html.unescape(_TAG_RE.sub("", _BLOCK_START_RE.sub(" ", html_text)))

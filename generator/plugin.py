@@ -200,9 +200,13 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         return html_
 
     def _href_maker(self, page: Page, files: Files):
+        known: dict[str, str | None] = {}
+
         def href_for(slug: str) -> str | None:
-            target = files.get_file_from_path(f"concepts/{slug}.md")
-            return None if target is None else get_relative_url(target.url, page.url)
+            if slug not in known:
+                target = files.get_file_from_path(f"concepts/{slug}.md")
+                known[slug] = None if target is None else get_relative_url(target.url, page.url)
+            return known[slug]
 
         return href_for
 
