@@ -14,6 +14,8 @@ import datetime as dt
 import os
 import random
 import re
+import shutil
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,39 +328,6 @@ nav:
   - Tags: tags.md
 """
 
-PLAIN_YML = """\
-site_name: Benchmark Glossary
-site_url: https://example.org/glossary/
-theme:
-  name: material
-  font: false
-  features:
-    - content.tabs.link
-    - content.tooltips
-    - navigation.instant
-    - navigation.top
-    - search.highlight
-    - search.suggest
-plugins:
-  - search
-  - tags
-markdown_extensions:
-  - toc:
-      permalink: true
-  - admonition
-  - attr_list
-  - md_in_html
-  - pymdownx.superfences
-  - pymdownx.tabbed:
-      alternate_style: true
-not_in_nav: |
-  /concepts/*.md
-nav:
-  - Home: index.md
-  - A to Z: concepts/index.md
-  - Tags: tags.md
-"""
-
 INDEX_MD = "# Benchmark glossary\n\nA synthetic glossary for `make bench`, expanded from the Machine Learning Glossary (CC BY 4.0).\n"
 
 
@@ -416,36 +385,71 @@ def write_glossary(root: Path, synth: Synth, n: int, p: int, *, explanations: in
 
 
 def write_plain(glossary_root: Path, plain_root: Path) -> dict:
-    """The same pages pre-rendered as plain Markdown files for a plain MkDocs Material site (the floor)."""
-    from generator import pages
-    from generator.concepts import load_glossary
-    from generator.config import load_settings
-    from generator.sanitize import clean_markdown
-    from generator.status import glossary_status
-    from generator.store import Store
+    """The same pages pre-rendered as plain Markdown files for a plain MkDocs Material site (the floor).
 
-    settings = load_settings(glossary_root / "mkdocs.yml")
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
-    by_pair: dict[str, dict] = {}
-    for status in glossary_status(glossary, settings, Store(settings.concepts_path)):
-        by_pair.setdefault(status.concept, {})[status.persona] = status
+    The glossary plugin itself makes the pages (its on_config and on_files, in this process): every
+    page it generates is written to docs/ as it is, except that each concept page gets its texts
+    spliced in as Markdown where the plugin would splice their sanitised HTML. The mkdocs.yml lists
+    the same theme features, Markdown extensions, search and tags, and the plugin's CSS and JS.
+    """
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    from generator import pages
+    from generator.sanitize import clean_markdown
+
+    config = load_config(str(glossary_root / "mkdocs.yml"))
+    plugin = config.plugins["glossary"]
+    config.plugins._current_plugin = "glossary"  # what PluginCollection.run_event sets, for File.generated
+    config = plugin.on_config(config)
+    files = plugin.on_files(get_files(config), config)
     docs = plain_root / "docs"
-    (docs / "concepts").mkdir(parents=True, exist_ok=True)
-    (plain_root / "mkdocs.yml").write_text(PLAIN_YML, encoding="utf-8")
-    (docs / "index.md").write_text(INDEX_MD, encoding="utf-8")
-    nonce = "0bench0"
-    for concept in glossary.concepts.values():
-        page = pages.concept_page(glossary, concept, by_pair.get(concept.slug, {}), settings.language, nonce)
-        text = page.markdown
-        for index, fragment in enumerate(page.fragments):
-            marker = pages.placeholder(nonce, index)
-            indent = "    " if fragment.kind in ("explanation", "missing") else ""
-            body = clean_markdown(fragment.markdown)
-            if fragment.kind == "explanation":
-                body += "\n" + pages.provenance(fragment.explanation, settings.language) + "\n{ .glossary-provenance }\n"
-            indented = "\n".join((indent + line) if line.strip() else "" for line in body.rstrip("\n").split("\n"))
-            text = text.replace(indent + marker, indented, 1)
-        (docs / "concepts" / f"{concept.slug}.md").write_text(text, encoding="utf-8")
-    (docs / "concepts" / "index.md").write_text(pages.az_index(glossary, settings.language), encoding="utf-8")
-    (docs / "tags.md").write_text(pages.tags_page(settings.language), encoding="utf-8")
-    return {"pages": len(glossary.concepts)}
+    shutil.rmtree(docs, ignore_errors=True)
+    docs.mkdir(parents=True)
+    nonce, language = plugin.nonce, plugin.site.language
+    marker = getattr(sys.modules[type(plugin).__module__], "PERSONAS_MARKER", None)
+    written = 0
+    for file in files:
+        target = docs / file.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page = plugin.concept_pages.get(file.src_uri)
+        if page is not None:
+            text = page.markdown
+            for index, fragment in enumerate(page.fragments):
+                indent = "    " if fragment.kind in ("explanation", "missing") else ""
+                body = clean_markdown(fragment.markdown)
+                if fragment.kind == "explanation":
+                    body += "\n" + pages.provenance(fragment.explanation, language) + "\n{ .glossary-provenance }\n"
+                lines = "\n".join((indent + line) if line.strip() else "" for line in body.rstrip("\n").split("\n"))
+                text = text.replace(indent + pages.placeholder(nonce, index), lines, 1)
+            target.write_text(text, encoding="utf-8")
+        elif file.generated_by or not file.abs_src_path or not str(file.abs_src_path).startswith(str(config.docs_dir)):
+            content = file.content_bytes
+            if marker and file.src_uri.endswith(".md"):
+                text = content.decode("utf-8")
+                if marker in text:
+                    depth = file.src_uri.count("/")
+                    text = text.replace(marker, pages.persona_chooser(plugin.glossary, language, prefix="../" * depth))
+                content = text.encode("utf-8")
+            target.write_bytes(content)
+        else:
+            shutil.copyfile(file.abs_src_path, target)
+        written += 1
+    features = list(config.theme.get("features") or [])
+    extensions = []
+    for name in config.markdown_extensions:
+        options = {k: v for k, v in (config.mdx_configs.get(name) or {}).items() if not callable(v)}
+        extensions.append({name: options} if options else name)
+    plain = {
+        "site_name": config.site_name,
+        "site_url": config.site_url,
+        "theme": {"name": "material", "font": False, "features": features},
+        "plugins": ["search", "tags"],
+        "markdown_extensions": extensions,
+        "extra_css": [str(x) for x in config.extra_css],
+        "extra_javascript": [str(x) for x in config.extra_javascript],
+        "not_in_nav": "/concepts/*.md\n/for/*.md\n",
+        "nav": [{"Home": "index.md"}, {"A to Z": "concepts/index.md"}, {"Tags": "tags.md"}],
+    }
+    (plain_root / "mkdocs.yml").write_text(yaml.safe_dump(plain, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return {"files": written, "pages": len(plugin.concept_pages)}

@@ -8,13 +8,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, Iterator, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from .errors import InputError, Problem
-from .statcache import StatCache
+from .statcache import StatCache, gc_paused
 
 try:  # libyaml: the same YAML, parsed about ten times faster
     from yaml import CSafeLoader as _FastLoader
@@ -98,8 +98,9 @@ class Glossary:
     personas: dict[str, Persona] = field(default_factory=dict)
     concepts_dir: str = "concepts"
     personas_dir: str = "personas"
-    # slug -> (the Concept object, the hash of its prompt fields), remembered by the stat cache; see fingerprint.concept_digests
-    input_digests: dict[str, tuple[Concept, str]] = field(default_factory=dict, repr=False, compare=False)
+    # slug -> (the Concept, its `concept` and `related` input hashes) as load_glossary worked them out
+    # (most of them remembered by the stat cache); see fingerprint.all_concept_digests
+    input_digests: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def ordered_personas(self) -> list[Persona]:
         """Personas in tab order (then by slug, so the order is stable)."""
@@ -112,39 +113,82 @@ class Glossary:
 
 def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas") -> Glossary:
     """Read and validate every input file; raise InputError listing every problem."""
+    with gc_paused():
+        return _load_glossary(root, concepts_dir, personas_dir)
+
+
+def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary:
     problems: list[Problem] = []
     glossary = Glossary(root=root, concepts_dir=concepts_dir, personas_dir=personas_dir)
     raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     personas_raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     cache = StatCache.for_root(root, "inputs")  # a file unchanged since its last valid parse is not parsed again
     concept_files = _yaml_files(root / concepts_dir, root, problems)
-    for path in concept_files:
-        concept, digest = _load_one(path, root, Concept, problems, raw, cache)
-        if concept is not None:
-            glossary.concepts[concept.slug] = concept
-            glossary.input_digests[concept.slug] = (concept, digest)
-    for path in _yaml_files(root / personas_dir, root, problems):
-        persona, _ = _load_one(path, root, Persona, problems, personas_raw, cache)
-        if persona is not None:
-            glossary.personas[persona.slug] = persona
-    problems += _related_problems(raw, {p.stem for p in concept_files}, concepts_dir)
-    problems += _cross_file_problems(glossary, {stem: lines for stem, (_, lines) in raw.items()}, {stem: lines for stem, (_, lines) in personas_raw.items()})
+    loaded: dict[str, _Loaded] = {}
+    for file in concept_files:
+        found = _load_one(file, Concept, problems, raw, cache)
+        if found.valid is not None:
+            glossary.concepts[found.valid.slug] = found.valid
+            loaded[found.valid.slug] = found
+    for file in _yaml_files(root / personas_dir, root, problems):
+        found = _load_one(file, Persona, problems, personas_raw, cache)
+        if found.valid is not None:
+            glossary.personas[found.valid.slug] = found.valid
+    # Every file unchanged, and no file added or removed, since a run that found no problem: the
+    # checks across files would find none either.
+    unchanged = not problems and cache.enabled and cache.all_hits()
+    if not unchanged:
+        problems += _related_problems(raw, {f.stem for f in concept_files}, concepts_dir)
+        problems += _cross_file_problems(glossary, {stem: lines for stem, (_, lines) in raw.items()}, {stem: lines for stem, (_, lines) in personas_raw.items()})
     if problems:
         raise InputError(problems)
+    _remember_digests(glossary, loaded, cache, unchanged)
     cache.save()
     return glossary
 
 
-def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> list[Path]:
+def _remember_digests(glossary: Glossary, loaded: dict[str, "_Loaded"], cache: StatCache, all_unchanged: bool) -> None:
+    """The `concept` and `related` input hashes of every concept, for fingerprint.concept_digests.
+
+    A concept's `related` hash quotes the titles and summaries of its related concepts: it is kept
+    from the last run when neither its file nor theirs changed, and worked out again otherwise."""
+    from .fingerprint import related_digest
+
+    unchanged = None if all_unchanged else {slug for slug, found in loaded.items() if found.hit}
+    concepts = glossary.concepts
+    for slug, concept in concepts.items():
+        found = loaded[slug]
+        related = found.related
+        if related is None or (unchanged is not None and (not found.hit or not all(r in unchanged for r in concept.related))):
+            related = related_digest(glossary, concept)
+            if found.st is not None:
+                cache.put(found.key, found.st, (concept, found.digest, related))
+        glossary.input_digests[slug] = (concept, found.digest, related)
+
+
+class _InputFile(NamedTuple):
+    path: str
+    label: str  # relative to the site's root, for messages
+    stem: str  # the slug
+
+
+def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> list[_InputFile]:
+    """What folder.glob("*.yaml") then folder.glob("*.yml") find, without a Path object per file."""
     if not folder.is_dir():
         problems.append(Problem(_rel(folder, root), 0, "", "folder not found"))
         return []
-    names = [entry.name for entry in os.scandir(folder)]  # what folder.glob("*.yaml") finds, without a Path per file
-    files = [folder / name for name in sorted(n for n in names if n.endswith(".yaml"))] + [folder / name for name in sorted(n for n in names if n.endswith(".yml"))]
-    for path in files:
-        if not SLUG_RE.match(path.stem):
-            problems.append(Problem(_rel(path, root), 0, "", f"bad slug {path.stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
-    return [p for p in files if SLUG_RE.match(p.stem)]
+    names = [entry.name for entry in os.scandir(folder)]
+    prefix = _rel(folder, root) + "/"
+    where = os.fspath(folder)
+    files = []
+    for suffix in (".yaml", ".yml"):
+        for name in sorted(n for n in names if n.endswith(suffix)):
+            stem = name[: -len(suffix)]
+            if not SLUG_RE.match(stem):
+                problems.append(Problem(prefix + name, 0, "", f"bad slug {stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
+                continue
+            files.append(_InputFile(f"{where}/{name}", prefix + name, stem))
+    return files
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -178,27 +222,76 @@ def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Pr
 
 
 def _safe_load(text: str) -> Any:
-    """yaml.safe_load through libyaml; a file libyaml rejects gets the pure-Python loader's answer or error."""
+    """yaml.safe_load, faster: libyaml parses, and plain strings, lists and mappings are built here
+    (PyYAML builds them in Python, one method call per value). Anything else (numbers, dates,
+    merge keys, recursive anchors...) is left to PyYAML's own constructor; a file libyaml rejects
+    gets the pure-Python loader's answer or error."""
     if _FastLoader is yaml.SafeLoader:
         return yaml.load(text, Loader=yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=_FastLoader)
-    except yaml.YAMLError:
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+            return None if node is None else _build(loader, node, {})
+        finally:
+            loader.dispose()
+    except (_Unusual, yaml.YAMLError):
         return yaml.load(text, Loader=yaml.SafeLoader)
+
+
+_STR, _SEQ, _MAP, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:merge"
+
+
+class _Unusual(Exception):
+    """A document _build leaves to PyYAML whole (a merge key, a recursive anchor, an unhashable key)."""
+
+
+def _build(loader, node: yaml.Node, memo: dict[int, Any]) -> Any:
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
+    key = id(node)
+    if key in memo:  # an alias: the same object, as PyYAML gives
+        if memo[key] is _IN_PROGRESS:
+            raise _Unusual
+        return memo[key]
+    memo[key] = _IN_PROGRESS
+    if kind is yaml.SequenceNode and node.tag == _SEQ:
+        built: Any = [_build(loader, item, memo) for item in node.value]
+    elif kind is yaml.MappingNode and node.tag == _MAP:
+        built = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                raise _Unusual
+            name = _build(loader, key_node, memo)
+            try:
+                built[name] = _build(loader, value_node, memo)
+            except TypeError:  # an unhashable key: PyYAML's error
+                raise _Unusual from None
+    else:
+        raise _Unusual
+    memo[key] = built
+    return built
+
+
+_IN_PROGRESS = object()
 
 
 class KeyLines(Mapping):
     """The line of every key path of a YAML file, indexed on first use from its text (or its path)."""
 
-    def __init__(self, source: str | Path):
-        self._source: str | Path | None = source
+    def __init__(self, text: str | None = None, *, path: str | Path | None = None):
+        self._text, self._path = text, path
         self._lines: dict[tuple, int] = {}
 
     def _index(self) -> dict[tuple, int]:
-        if self._source is not None:
-            source, self._source = self._source, None
+        if self._text is not None or self._path is not None:
+            text, path = self._text, self._path
+            self._text = self._path = None
             try:
-                text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+                if text is None:
+                    with open(path, encoding="utf-8") as handle:
+                        text = handle.read()
                 node = yaml.compose(text, Loader=yaml.SafeLoader)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 node = None
@@ -238,42 +331,51 @@ def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int:
     return 1
 
 
-def _load_one(path: Path, root: Path, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None) -> tuple[Any, str | None]:
-    """One validated file (or None, with its problems added), and for a concept the hash of its prompt fields."""
-    label = _rel(path, root)
+class _Loaded(NamedTuple):
+    valid: Any  # the validated model, or None
+    key: str = ""
+    st: os.stat_result | None = None
+    hit: bool = False  # unchanged since the last run: from the stat cache
+    digest: str | None = None  # a concept's `concept` input hash
+    related: str | None = None  # its `related` input hash, as the last run worked it out
+
+
+def _load_one(file: _InputFile, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None) -> _Loaded:
+    """One validated file (or None, with its problems added); for a concept, its input hashes."""
+    label, stem = file.label, file.stem
     key = f"{model.__name__}:{label}"
     st = None
     if cache is not None and cache.enabled:
         try:
-            st = os.stat(path)
+            st = os.stat(file.path)
         except OSError:
             st = None
         hit = cache.get(key, st) if st is not None else None
         if hit is not None:  # this file parsed and validated before, and has not changed since
-            valid, digest = hit
+            valid, digest, related = hit
             # All the cross-file checks need of a valid file's raw data: its related slugs (the same, stripped).
-            raw[path.stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path))
-            return valid, digest
-    data, lines, found = read_yaml(path, label)
+            raw[stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path=file.path))
+            return _Loaded(valid, key, st, True, digest, related)
+    data, lines, found = read_yaml(Path(file.path), label)
     problems += found
     if data is None:
-        return None, None
-    raw[path.stem] = (data, lines)
+        return _Loaded(None)
+    raw[stem] = (data, lines)
     try:
-        valid = model.model_validate({**data, "slug": path.stem} if "slug" not in data else data)
+        valid = model.model_validate({**data, "slug": stem} if "slug" not in data else data)
     except ValidationError as exc:
         fields = [n for n in model.model_fields if n != "slug"]
         for err in exc.errors():
             problems.append(_problem_from(err, label, lines, data, fields))
-        return None, None
+        return _Loaded(None)
     digest = None
     if model is Concept:
         from .fingerprint import concept_digest
 
         digest = concept_digest(valid)
     if st is not None:
-        cache.put(key, st, (valid, digest))
-    return valid, digest
+        cache.put(key, st, (valid, digest, None))
+    return _Loaded(valid, key, st, False, digest, None)
 
 
 def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict, fields: list[str]) -> Problem:

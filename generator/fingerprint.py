@@ -38,13 +38,27 @@ def concept_digest(concept: Concept) -> str:
     return digest({k: getattr(concept, k) for k in CONCEPT_INPUTS})
 
 
+def related_digest(glossary: Glossary, concept: Concept) -> str:
+    """The `related` input hash: the titles and summaries of the related concepts the prompt quotes."""
+    return digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
+
+
 def concept_digests(glossary: Glossary, concept: Concept) -> tuple[str, str]:
-    """The `concept` and `related` input hashes of a concept (the first as load_glossary remembered it)."""
-    known = glossary.input_digests.get(concept.slug) if hasattr(glossary, "input_digests") else None
+    """The `concept` and `related` input hashes of a concept (the first as load_glossary worked it
+    out, while the concept is still the object it loaded)."""
+    known = getattr(glossary, "input_digests", {}).get(concept.slug)
     own = known[1] if known is not None and known[0] is concept and known[1] else concept_digest(concept)
-    return own, digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
+    return own, related_digest(glossary, concept)
 
 
+def all_concept_digests(glossary: Glossary) -> dict[str, tuple[str, str]]:
+    """concept_digests of every concept. While every concept is still the object load_glossary
+    loaded, both hashes are the ones it worked out (most of them remembered by the stat cache)."""
+    known = getattr(glossary, "input_digests", {})
+    concepts = glossary.concepts
+    if len(known) == len(concepts) and all(concepts.get(slug) is entry[0] and entry[1] and entry[2] for slug, entry in known.items()):
+        return {slug: (entry[1], entry[2]) for slug, entry in known.items()}
+    return {slug: concept_digests(glossary, concept) for slug, concept in concepts.items()}
 def persona_digest(persona: Persona) -> str:
     """The `persona` input hash."""
     return digest({k: getattr(persona, k) for k in PERSONA_INPUTS})

@@ -15,12 +15,14 @@ parsing it remembers, so a code change is a cold start too. Set GLOSSARY_STAT_CA
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,22 @@ def location(root: Path) -> Path | None:
         return None
     cache_path = _locations.get(Path(root).resolve())
     return None if cache_path is None else cache_path / "stat"
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while building many objects that form no cycles.
+
+    Reading a glossary of 10,000 concepts makes hundreds of thousands of objects; each time the
+    collector runs it walks all of them, which costs more than building them (measured: status on
+    10,000 x 6 pairs, 0.9 s with the collector paused against 1.5 s with it running)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def stamp(st: os.stat_result) -> int:
@@ -76,6 +94,8 @@ class StatCache:
         self.entries: dict[str, tuple[int, Any]] = {}
         self.seen: dict[str, tuple[int, Any]] = {}
         self.dirty = False
+        self.missed = 0
+        self._prefetched: dict[str, tuple[int, Any]] = {}
         if self.file is not None:
             self._load()
 
@@ -103,7 +123,28 @@ class StatCache:
         if hit is not None and hit[0] == stamp(st):
             self.seen[key] = hit
             return hit[1]
+        self.missed += 1
+        if self._prefetched and key in self._prefetched:
+            was, value = self._prefetched.pop(key)
+            if was == stamp(st):
+                return value
         return None
+
+    def knows(self, key: str, st: os.stat_result) -> bool:
+        """Whether `get` would give a result without parsing."""
+        hit = self.entries.get(key)
+        return hit is not None and hit[0] == stamp(st)
+
+    def prefetched(self, key: str, st: os.stat_result, value: Any) -> None:
+        """A result parsed ahead of time (in another process), for the next `get` of this file; kept
+        like `put` keeps one (a failure is handed out once, never kept)."""
+        self._prefetched[key] = (stamp(st), value)
+        if type(value) is tuple:
+            self.put(key, st, value)
+
+    def all_hits(self) -> bool:
+        """Whether every key looked up this run was a hit, and every key of the last run was looked up."""
+        return not self.missed and not self.dirty and len(self.seen) == len(self.entries)
 
     def put(self, key: str, st: os.stat_result, value: Any, now_ns: int | None = None) -> None:
         now_ns = time.time_ns() if now_ns is None else now_ns

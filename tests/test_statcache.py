@@ -1,0 +1,256 @@
+"""Status at scale: the stat cache, the fast front matter and YAML readers, the parallel cold parse.
+
+Each must give exactly what the plain path gives: the same parsed values as yaml.safe_load, the
+same states as reading every file, and a change to any file seen on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import pytest
+import yaml
+
+from builders import make_glossary, write_yaml
+from generator import statcache
+from generator.concepts import _safe_load, load_glossary
+from generator.config import load_settings
+from generator.errors import InputError
+from generator.fingerprint import combine
+from generator.status import glossary_status
+from generator.store import Explanation, Store, StoredExplanation, _simple_mapping, load_front_matter, split_front_matter
+
+
+@pytest.fixture
+def trust_young_files(monkeypatch):
+    """Files written by a test are milliseconds old; let the cache keep them anyway."""
+    monkeypatch.setattr(statcache, "RACY_NS", 0)
+
+
+def site(tmp_path, generated: bool = True):
+    root = make_glossary(tmp_path)
+    settings = load_settings(root / "mkdocs.yml")  # registers the site's cache folder
+    glossary = load_glossary(root)
+    store = Store(settings.concepts_path)
+    if generated:
+        from generator.status import current_inputs
+
+        for concept in glossary.concepts:
+            for persona in glossary.personas:
+                inputs = current_inputs(glossary, settings, concept, persona)
+                meta = {"source": "generated", "model": "test-model", "date": "2026-11-27", "fingerprint": combine(inputs), "inputs": inputs}
+                store.write(Explanation(concept, persona, f"Text about {concept} for the {persona}.\n", meta))
+    return root, settings
+
+
+def states(root):
+    settings = load_settings(root / "mkdocs.yml")
+    glossary = load_glossary(root)
+    return {(s.concept, s.persona): (s.state, tuple(s.reasons)) for s in glossary_status(glossary, settings, Store(settings.concepts_path))}
+
+
+def uncached_states(root, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setenv("GLOSSARY_STAT_CACHE", "0")
+        return states(root)
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+def _random_meta(rng: random.Random) -> dict:
+    words = ["curated", "generated", "gpt-4o-mini", "a model", "yes", "No", "on", "null", "~", "0", "007", "0705187764002000", "12", "-3", "1.5",
+             "1e3", "0b101", "0be4", "deadbeef", "2026-11-27", "it's", "x: y", "#hash", "", "日本語", "True", "0x1f", "12:30", "1_000", "+5", "-0",
+             "abc ", "[1, 2]", "&a", "*a", "!!str x", "é", "a\tb", "\x07bell", "\u2028x", "\x85", "a/b", ".inf", "y", "-", "--5"]
+
+    def value():
+        r = rng.random()
+        if r < 0.5:
+            return rng.choice(words)
+        if r < 0.65:
+            return rng.randint(-1000, 100000)
+        if r < 0.8:
+            return "".join(rng.choice("0123456789abcdef") for _ in range(16))
+        if r < 0.9:
+            return {rng.choice(["concept", "persona", "y", "on", "k"]): value() for _ in range(rng.randint(0, 3))}
+        return [value()]
+
+    return {rng.choice(["source", "model", "date", "fingerprint", "inputs", "usage", "verdict", "yes", "Off", "key_2"]): value() for _ in range(rng.randint(0, 7))}
+
+
+def test_the_fast_front_matter_reader_gives_what_yaml_gives_or_nothing():
+    rng = random.Random(7)
+    fast = 0
+    for _ in range(4000):
+        meta = _random_meta(rng)
+        for text in (yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000), yaml.safe_dump(meta, sort_keys=False, width=1000)):
+            expected = yaml.safe_load(text) or {}
+            got = _simple_mapping(text)
+            if got is not None:
+                fast += 1
+                assert got == expected and all(type(got[k]) is type(expected[k]) for k in expected), text
+            assert load_front_matter(text) == expected
+    assert fast > 200, "the fast path is taken for plain front matter"
+    for text in ["a: 1\n  b: 2\n", "a:\n", "a: 1\na: 2\n", "On: 1\n", "a: 'x' # c\n", "a:\n  b:\n    c: 1\n", "a: 0b101\n", "a: 'x\x07'\n", "a: 'x\u2028y'\n"]:
+        assert _simple_mapping(text) is None, text
+
+
+def test_what_store_write_produces_takes_the_fast_path(tmp_path):
+    store = Store(tmp_path)
+    meta = {"source": "generated", "model": "gpt-4o-mini", "date": "2026-11-27", "fingerprint": "0705187764002000",
+            "inputs": {"concept": "1234567890123456", "persona": "0b10110101010101", "related": "abcdef0123456789"}, "usage": {"prompt_tokens": 900}}
+    path = store.write(Explanation("lora", "child", "Body.\n", meta))
+    text = path.read_text(encoding="utf-8")
+    front = text[4:text.index("\n---\n") + 1]
+    assert _simple_mapping(front) == yaml.safe_load(front)
+    assert split_front_matter(text)[0]["inputs"]["concept"] == "1234567890123456"
+
+
+def test_the_fast_yaml_loader_gives_what_yaml_gives(tmp_path):
+    documents = [
+        "title: LoRA\naliases: [a, b]\nsources:\n  - title: x\n    url: https://x\n",
+        "a: &x [1, 2]\nb: *x\n",
+        "a: &x {k: v}\nb:\n  <<: *x\n  c: 1\n",
+        "a: 2026-01-01\nb: 1.5\nc: yes\nd: ~\ne: !!str 12\n",
+        "- a\n- {b: c}\n",
+        "",
+        "# only a comment\n",
+        "{a: 1, a: 2}\n",
+        "x: >-\n  folded\n  text\n",
+    ]
+    for text in documents:
+        assert _safe_load(text) == yaml.safe_load(text), text
+    for text in ["a: b: c\n", "x: 'unterminated\n", "? [1]\n: 2\n"]:
+        with pytest.raises(yaml.YAMLError) as ours:
+            _safe_load(text)
+        with pytest.raises(yaml.YAMLError) as theirs:
+            yaml.safe_load(text)
+        assert str(ours.value) == str(theirs.value)
+
+
+# --------------------------------------------------------------------------- the stat cache
+
+
+def test_a_second_run_reads_from_the_cache_and_says_the_same(tmp_path, trust_young_files, monkeypatch):
+    root, settings = site(tmp_path)
+    first = states(root)
+    assert (root / ".cache" / "stat" / "explanations.pickle").is_file() and (root / ".cache" / "stat" / "inputs.pickle").is_file()
+    glossary = load_glossary(root)
+    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    assert all(type(s.explanation) is StoredExplanation for s in statuses), "the second run parsed nothing"
+    assert {(s.concept, s.persona): (s.state, tuple(s.reasons)) for s in statuses} == first == uncached_states(root, monkeypatch)
+    assert set(first.values()) == {("fresh", ())}
+    lora = next(s for s in statuses if (s.concept, s.persona) == ("lora", "child"))
+    assert lora.explanation.body == "Text about lora for the child.\n" and lora.explanation.meta["model"] == "test-model"
+
+
+def test_an_edit_in_place_of_the_same_size_is_seen(tmp_path, trust_young_files, monkeypatch):
+    root, _ = site(tmp_path)
+    states(root)
+    path = root / "concepts" / "lora" / "child.md"
+    before = os.stat(path)
+    text = path.read_text(encoding="utf-8")
+    with open(path, "r+", encoding="utf-8") as handle:  # same inode, same size: only the times differ
+        handle.write(text.replace("Text about", "Text abouT"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    after = states(root)
+    assert after[("lora", "child")] == ("curated", ()), "a hand edit makes the text curated"
+    assert after == uncached_states(root, monkeypatch)
+
+
+def test_changed_inputs_are_seen_through_the_cache(tmp_path, trust_young_files, monkeypatch):
+    root, _ = site(tmp_path)
+    states(root)
+    data = yaml.safe_load((root / "concepts" / "matrix-rank.yaml").read_text(encoding="utf-8"))
+    data["summary"] = "The dimension of the column space of a matrix."
+    write_yaml(root / "concepts" / "matrix-rank.yaml", data)
+    after = states(root)
+    assert after[("matrix-rank", "child")] == ("stale", ("concept",))
+    assert after[("lora", "child")] == ("stale", ("related",)), "lora quotes matrix-rank's summary"
+    assert after == uncached_states(root, monkeypatch)
+
+
+def test_a_problem_across_files_is_found_though_every_other_file_is_cached(tmp_path, trust_young_files):
+    root, _ = site(tmp_path, generated=False)
+    load_glossary(root)
+    data = yaml.safe_load((root / "concepts" / "matrix-rank.yaml").read_text(encoding="utf-8"))
+    data["title"] = "LoRA (Low-Rank Adaptation)"
+    write_yaml(root / "concepts" / "matrix-rank.yaml", data)
+    with pytest.raises(InputError) as error:
+        load_glossary(root)
+    assert "each title and alias must name one concept" in error.value.message
+    (root / "concepts" / "extra.yaml").write_text("title: Extra\nsummary: Another one.\ndefinition: Defined.\nfacts: [x]\nrelated: [nowhere]\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_glossary(root)
+    assert "no concept 'nowhere'" in error.value.message
+
+
+def test_deleted_and_orphaned_files_through_the_cache(tmp_path, trust_young_files, monkeypatch):
+    root, _ = site(tmp_path)
+    states(root)
+    (root / "concepts" / "lora" / "child.md").unlink()
+    (root / "concepts" / "gone").mkdir()
+    (root / "concepts" / "gone" / "child.md").write_text("---\nsource: curated\n---\nOld.\n", encoding="utf-8")
+    after = states(root)
+    assert after[("lora", "child")] == ("missing", ())
+    assert after[("gone", "child")] == ("orphan", ("no concept 'gone'",))
+    assert after == uncached_states(root, monkeypatch)
+
+
+def test_a_corrupt_cache_is_a_cold_start(tmp_path, trust_young_files):
+    root, _ = site(tmp_path)
+    first = states(root)
+    for name in ("explanations.pickle", "inputs.pickle"):
+        (root / ".cache" / "stat" / name).write_bytes(b"not a pickle")
+    assert states(root) == first
+
+
+def test_young_files_are_never_cached(tmp_path):
+    root, _ = site(tmp_path)
+    states(root)
+    cache = statcache.StatCache.for_root(root, "explanations")
+    assert cache.enabled and cache.entries == {}, "files written less than 2 s ago are parsed again next time"
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLOSSARY_STAT_CACHE", "0")
+    root, _ = site(tmp_path)
+    states(root)
+    assert not (root / ".cache" / "stat").exists()
+
+
+def test_a_cold_run_parses_in_parallel_and_says_the_same(tmp_path, trust_young_files, monkeypatch):
+    import generator.status as status_module
+
+    root, _ = site(tmp_path)
+    path = root / "concepts" / "matrix-rank" / "child.md"
+    path.write_text("---\nsource: generated\nbody_sha256: nope\n---\nEdited.\n", encoding="utf-8")
+    (root / "concepts" / "lora" / "child.md").write_text("---\n: [\n---\nBroken.\n", encoding="utf-8")
+    expected = uncached_states(root, monkeypatch)
+    monkeypatch.setattr(status_module, "PARALLEL_AT_LEAST", 1)
+    calls = []
+    real = Store.prefetch
+
+    def spy(self, files, cache, derive, *, at_least=4000):
+        calls.append(real(self, files, cache, derive, at_least=at_least))
+        return calls[-1]
+
+    monkeypatch.setattr(Store, "prefetch", spy)
+    monkeypatch.setattr("generator.store.threading.active_count", lambda: 1)  # whatever other tests left running
+    assert states(root) == expected
+    assert calls and calls[0] == 4, "the four files were parsed by worker processes"
+    assert expected[("lora", "child")][0] == "broken" and expected[("matrix-rank", "child")] == ("review", ("never accepted",))
+    assert states(root) == expected
+
+
+def test_status_of_a_big_glossary_stays_fast(tmp_path, trust_young_files):
+    """A smoke check (the real figures come from `make bench`): 300 concepts x 2 personas, warm."""
+    concepts = {f"c{i}": {"title": f"Concept {i}", "summary": f"Concept number {i}.", "definition": "Defined.", "facts": ["A fact."], "related": [f"c{(i + 1) % 300}"]} for i in range(300)}
+    root = make_glossary(tmp_path, concepts=concepts, explanations=True)
+    load_settings(root / "mkdocs.yml")
+    states(root)
+    start = time.perf_counter()
+    result = states(root)
+    assert len(result) == 600 and time.perf_counter() - start < 5
