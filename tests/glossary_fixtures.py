@@ -64,11 +64,10 @@ def extra_concept(i: int) -> tuple[str, dict[str, Any]]:
     }
 
 
-def write_glossary(root: Path, *, extra_concepts: int = 0, plugin: dict[str, Any] | None = None, concepts: dict | None = None, personas: dict | None = None) -> Path:
-    """Write mkdocs.yml, concepts/ and personas/ under root; return the mkdocs.yml path."""
+def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
+    """Write mkdocs.yml (with the glossary plugin's options) and docs/index.md; return mkdocs.yml."""
     root.mkdir(parents=True, exist_ok=True)
-    options = {"language": "en", "model": "gpt-4o-mini", "verify": False, "timeout": 5.0, "jobs": 4}
-    options.update(plugin or {})
+    options = {"language": "en", "model": "gpt-4o-mini", "verify": True, "timeout": 5.0, "jobs": 4, **plugin}
     config = {
         "site_name": "Test glossary",
         "theme": {"name": "material", "features": ["content.tabs.link", "content.tooltips"]},
@@ -78,6 +77,12 @@ def write_glossary(root: Path, *, extra_concepts: int = 0, plugin: dict[str, Any
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
+    return root / "mkdocs.yml"
+
+
+def write_glossary(root: Path, *, extra_concepts: int = 0, plugin: dict[str, Any] | None = None, concepts: dict | None = None, personas: dict | None = None) -> Path:
+    """Write mkdocs.yml, concepts/ and personas/ under root; return the mkdocs.yml path."""
+    write_site_config(root, {"verify": False, **(plugin or {})})
     all_concepts = dict(concepts if concepts is not None else CONCEPTS)
     for i in range(extra_concepts):
         slug, data = extra_concept(i)

@@ -17,6 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from fakeserver import FakeOpenAI
+from glossary_fixtures import write_site_config
 from judges import Script, fenced_judge, incomplete_judge, is_judge_request, scripted_judge, unparseable_judge, variant_judge
 from generator import judge as J
 from generator.calls import ModelCaller
@@ -73,18 +74,7 @@ def write_site(root: Path, *, personas=("engineer", "child"), plugin: dict | Non
     (root / "personas").mkdir(exist_ok=True)
     for slug in personas:
         shutil.copy(ROOT / "personas" / f"{slug}.yaml", root / "personas" / f"{slug}.yaml")
-    options = {"language": "en", "model": "gpt-4o-mini", "verify": True, "timeout": 5.0, "jobs": 4}
-    options.update(plugin or {})
-    config = {
-        "site_name": "Test glossary",
-        "theme": {"name": "material", "features": ["content.tabs.link", "content.tooltips"]},
-        "plugins": ["search", {"glossary": options}],
-        "markdown_extensions": ["attr_list", "md_in_html", "admonition", "pymdownx.superfences", {"pymdownx.tabbed": {"alternate_style": True}}],
-    }
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
-    return root / "mkdocs.yml"
+    return write_site_config(root, plugin or {})
 
 
 @pytest.fixture
