@@ -584,3 +584,12 @@ def test_propose_step_keeps_commits_by_people(regen, propose_repo, tmp_path):
     assert "::warning" in result.stdout
     assert git(origin, "rev-parse", "glossary/regenerate", env=env) == before
     assert "pr create" not in gh_log(env) and "pr edit" not in gh_log(env)
+
+
+def test_the_pickled_stat_cache_is_never_shared_between_runs(regen):
+    """Model answers are cached as JSON and may travel; the stat cache is a pickle and must not."""
+    steps = [s for s in regen["jobs"]["generate"]["steps"] if str(s.get("uses", "")).startswith("actions/cache")]
+    assert len(steps) == 2
+    for step in steps:
+        paths = step["with"]["path"].split()
+        assert ".cache/" in paths and "!.cache/stat/" in paths
