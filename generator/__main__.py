@@ -1,5 +1,5 @@
 """`python -m generator` is the `glossary` command."""
 
-from .cli import main
+from .entry import run
 
-main()
+run()

@@ -54,8 +54,10 @@ def make_client(settings: Settings):
     url = base_url()
     if settings.timeout <= 0:
         raise ConfigError(f"timeout must be a positive number of seconds, not {settings.timeout}")
-    import openai
+    from .entry import long_lived_imports
 
+    with long_lived_imports():
+        import openai
     return openai.AsyncOpenAI(api_key=key, base_url=url, timeout=settings.timeout, max_retries=0)
 
 

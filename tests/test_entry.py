@@ -1,0 +1,43 @@
+"""The `glossary` executable: what it starts with and how it exits."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+from generator.entry import long_lived_imports
+
+
+def test_imports_run_without_the_collector_and_stay_out_of_later_collections(tmp_path, monkeypatch):
+    (tmp_path / "many_objects.py").write_text("TABLE = [{'n': i} for i in range(5000)]\nENABLED = __import__('gc').isenabled()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = gc.get_freeze_count()
+    try:
+        with long_lived_imports():
+            import many_objects
+        assert many_objects.ENABLED is False
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + 5000
+    finally:
+        gc.unfreeze()
+        sys.modules.pop("many_objects", None)
+
+
+def test_collector_stays_off_when_it_was_off():
+    gc.disable()
+    try:
+        with long_lived_imports():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_the_command_reports_errors_and_exit_codes_through_the_entry_point(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, cwd=tmp_path)
+    assert ok.returncode == 0 and "version" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "generator", "validate", "-f", "nowhere.yml"], capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "nowhere.yml: config file not found" in bad.stderr
