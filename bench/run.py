@@ -212,7 +212,7 @@ def machine() -> dict:
 # --------------------------------------------------------------------------- build
 
 
-MENTION_RE = re.compile(rb'<a class="glossary-mention"[^>]*>.*?</a>', re.S)
+MENTION_RE = re.compile(rb'<a href="[^"]*" title="[^"]*">.*?</a>', re.S)  # the linker's links (Material's put class first)
 
 
 def count_pages(site: Path) -> tuple[int, int, int, int]:
@@ -362,9 +362,12 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
     floor = pairs * LATENCY / JOBS
     limited_floor = pairs * LATENCY / LIMIT
     first_t, rerun_t, rerun_requests, limited_t, refused_share, lost, spans, limited_spans = [], [], [], [], [], [], [], []
-    startups, tails = [], []
+    startups, tails, sdk_starts = [], [], []
     with FakeOpenAI(latency=LATENCY) as open_server, FakeOpenAI(latency=LATENCY, max_in_flight=LIMIT, retry_after=1) as limited_server:
         for rep in range(runs):
+            # The SDK's own start-up (a fresh Python importing `openai`) is part of the floor, as
+            # MkDocs itself is for builds: no program that uses the official client starts faster.
+            sdk_starts.append(run([str(BIN / "python"), "-c", "import openai"], cwd=REPO, env=clean_env()).seconds)
             root = _fresh_copy(template, work / "generate-run")
             first, requests = _generate(root, open_server)
             if first.returncode != 0:
@@ -398,19 +401,21 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
             lost.append(missing)
             log(f"  run {rep + 1}: generate {first.seconds:.2f} s ({len([r for r in requests if r.status == 200])} answers), rerun {again.seconds:.2f} s ({len(again_requests)} requests), "
                 f"limited {limited.seconds:.2f} s (exit {limited.returncode}, {len(chats)} requests, {sum(1 for r in chats if r.status == 429)} refused, {missing} pairs not written)")
-    g, s, r, l = median(first_t), median(spans), median(rerun_t), median(limited_t)
+    g, s, r, l, sdk = median(first_t), median(spans), median(rerun_t), median(limited_t), median(sdk_starts)
     report.row("generate", f"{pairs} pairs, --jobs {JOBS}, {LATENCY * 1000:.0f} ms latency: wall / server span (s)", f"{g:.2f} / {s:.2f} (floor {floor:.2f})")
     report.row("generate", "before the first request / after the last answer (s)", f"{median(startups):.2f} / {median(tails):.2f}")
+    report.row("generate", "floor: `python -c 'import openai'` + pairs x latency / jobs (s)", f"{sdk:.2f} + {floor:.2f} = {sdk + floor:.2f}")
+    report.row("generate", "wall / latency bound alone; server span / latency bound", f"{g / floor:.2f}x; {s / floor:.2f}x")
     report.row("generate", "rerun with nothing changed: wall (s) / requests", f"{r:.2f} / {max(rerun_requests)}")
     report.row("generate", f"refusing beyond {LIMIT} in flight: wall / server span (s)", f"{l:.2f} / {median(limited_spans):.2f} (floor {limited_floor:.2f})")
     report.row("generate", "refusing: share refused after the first second / pairs not written", f"{median(refused_share):.3f} / {max(lost)}")
-    report.targets.append(Target("generation_ratio", g / floor, "<=", 1.15))
+    report.targets.append(Target("generation_ratio", g / (floor + sdk), "<=", 1.15))
     report.targets.append(Target("generation_rerun_requests", float(max(rerun_requests)), "==", 0, digits=0))
     report.targets.append(Target("generation_rerun_time_ratio", r / g, "<", 0.2, digits=3))
     report.targets.append(Target("generation_limited_ratio", l / limited_floor, "<=", 1.5))
     report.targets.append(Target("generation_limited_pairs_lost", float(max(lost)), "==", 0, digits=0))
     report.targets.append(Target("generation_refused_share_after_1s", median(refused_share), "<", 0.10, digits=3))
-    return {"first": first_t, "span": spans, "startup": startups, "tail": tails, "rerun": rerun_t, "rerun_requests": rerun_requests, "limited": limited_t, "limited_span": limited_spans, "refused_share": refused_share, "lost": lost}
+    return {"first": first_t, "sdk_start": sdk_starts, "span": spans, "startup": startups, "tail": tails, "rerun": rerun_t, "rerun_requests": rerun_requests, "limited": limited_t, "limited_span": limited_spans, "refused_share": refused_share, "lost": lost}
 
 
 def _statuses(root: Path) -> str:

@@ -170,17 +170,18 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return content
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
+        titled: set[str] = set()  # concepts whose summary this page already carries
         for index, fragment in enumerate(concept_page.fragments):
-            rendered = self._render(fragment, page, concept_page, files)
+            rendered = self._render(fragment, page, concept_page, files, titled)
             content = content.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
         # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
         return content.replace("</label><label", "</label> <label")
 
-    def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None) -> str:
+    def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None, titled: set[str] | None = None) -> str:
         language = self.site.language
         body = self._html(fragment.markdown)
         if concept_page is not None and files is not None and self.linker is not None:
-            body = self.linker.link(body, concept_page.concept.slug, self._href_maker(page, files), scope_tag="li" if fragment.kind == "facts" else None)
+            body = self.linker.link(body, concept_page.concept.slug, self._href_maker(page, files), scope_tag="li" if fragment.kind == "facts" else None, titled=titled)
         if fragment.kind == "explanation":
             line = pages.provenance(fragment.explanation, language)
             report = self._report_link(concept_page, fragment.persona, page) if concept_page is not None else None

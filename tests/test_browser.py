@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitekit import REPO, UNIQUE_PHYSICS_WORD, build, copy_ja_fixture, serve, site_path, write_glossary
+from sitekit import CONCEPTS, REPO, UNIQUE_PHYSICS_WORD, build, copy_ja_fixture, serve, site_path, write_glossary
 
 BROWSER = os.environ.get("GLOSSARY_BROWSER", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -196,15 +196,40 @@ def test_a_mention_links_to_its_concept_and_shows_its_summary(watch, en_site):
     w = watch(en_site)
     w.goto("concepts/lora/")
     w.page.click("label[for=child]")
-    mention = w.page.locator(".glossary-explanation[data-persona=child] a.glossary-mention").first
+    mention = w.page.locator(".glossary-explanation[data-persona=child] a[title]").first
     assert mention.inner_text() == "fine-tuning"
+    mention = w.page.locator(".glossary-explanation[data-persona=child] a[href$='/concepts/fine-tuning/']").first  # Material lifts the title while its tooltip shows
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
     assert "Training a pretrained model further on a small task-specific dataset." in tooltip.inner_text()
+    assert mention.evaluate("el => getComputedStyle(el).textDecorationStyle") == "dotted"  # still marked while hovered
     mention.click()
     w.page.wait_for_url("**/concepts/fine-tuning/")
     assert w.page.inner_text("h1").startswith("Fine-tuning")
+
+
+def test_a_mention_whose_summary_the_page_wrote_once_still_shows_it(watch, en_site):
+    """The HTML carries a summary on a concept's first link only; glossary.js fills the others."""
+    w = watch(en_site)
+    served = w.context.request.get(en_site + "concepts/fine-tuning/").text()
+    assert '<a href="../lora/" title="">' in served  # the lawyer's link, before any script
+    w.goto("concepts/fine-tuning/")
+    assert w.checked() == "lawyer"
+    mention = w.page.locator("[data-persona=lawyer] a[title][href$='/concepts/lora/']")  # in the "not yet written" note
+    mention.hover()
+    tooltip = w.page.locator(".md-tooltip2--active")
+    tooltip.wait_for(state="visible")
+    assert CONCEPTS["lora"]["summary"] in tooltip.inner_text()
+    w.page.mouse.move(0, 0)
+    w.page.click("#related-concepts ~ ul a[href$='/concepts/lora/']")  # instant navigation: no new page load
+    w.page.wait_for_url("**/concepts/lora/")
+    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a[title][href$='/concepts/matrix-rank/']")
+    mention.hover()
+    tooltip = w.page.locator(".md-tooltip2--active")
+    tooltip.wait_for(state="visible")
+    assert CONCEPTS["matrix-rank"]["summary"] in tooltip.inner_text()
+    assert w.errors == []
 
 
 def test_tabs_are_reachable_by_keyboard(watch, en_site):
@@ -245,7 +270,7 @@ def test_japanese_mention_next_to_japanese_text_shows_its_tooltip(watch, ja_site
     w = watch(ja_site)
     w.goto("concepts/fine-tuning/")
     w.page.click("label[for=lawyer]")
-    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a.glossary-mention[href$='/concepts/lora/']").first
+    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a[title][href$='/concepts/lora/']").first
     assert mention.inner_text() == "LoRA（低ランク適応）"
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")

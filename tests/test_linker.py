@@ -29,7 +29,7 @@ def link(html: str, self_slug: str | None = None, scope: str | None = None) -> s
 
 def anchors(html: str) -> list[tuple[str, str]]:
     """(href, text) of every link the linker made."""
-    return re.findall(r'<a class="glossary-mention" href="([^"]*)" title="[^"]*">(.*?)</a>', html)
+    return re.findall(r'<a href="([^"]*)" title="[^"]*">(.*?)</a>', html)
 
 
 def test_first_mention_only_links_with_summary_as_title():
@@ -37,6 +37,18 @@ def test_first_mention_only_links_with_summary_as_title():
     assert anchors(out) == [("../fine-tuning/", "Fine-tuning")]
     assert 'title="Training a pretrained model further."' in out
     assert out.count("Fine-tuning") == 2 and out.endswith("<p>More fine-tuning.</p>")
+
+
+def test_texts_of_one_page_write_each_summary_once():
+    titled: set[str] = set()
+    first = LINKER.link("<p>Fine-tuning with a low rank.</p>", "lora", href, titled=titled)
+    second = LINKER.link("<p>Fine-tuning, then LoRA, at rank 8.</p>", "lora", href, titled=titled)
+    assert 'title="Training a pretrained model further."' in first and 'title="The number of independent columns."' in first
+    assert anchors(second) == [("../fine-tuning/", "Fine-tuning"), ("../matrix-rank/", "rank")]  # still linked in each text
+    assert second.count('title=""') == 2 and "Training" not in second
+    assert titled == {"fine-tuning", "matrix-rank"}
+    alone = LINKER.link("<p>Fine-tuning again.</p>", "lora", href)  # no page to share with: every link titled
+    assert 'title="Training a pretrained model further."' in alone
 
 
 def test_case_insensitive_for_latin_text_and_plural():
@@ -133,7 +145,7 @@ def test_on_rendered_markdown_the_markup_survives():
     html = render_markdown("# Title\n\nLoRA uses `rank` and **fine-tuning**.\n\n| a | b |\n|---|---|\n| rank | x |\n")
     out = link(html, self_slug=None)
     assert anchors(out) == [("../lora/", "LoRA"), ("../fine-tuning/", "fine-tuning"), ("../matrix-rank/", "rank")]
-    assert "<strong><a class=\"glossary-mention\"" in out
+    assert '<strong><a href="../fine-tuning/"' in out
     assert "<code>rank</code>" in out and "<table>" in out
 
 

@@ -47,7 +47,16 @@ def tab_blocks(page: str) -> dict[str, str]:
 
 
 def mentions(fragment: str) -> list[tuple[str, str, str]]:
-    return re.findall(r'<a class="glossary-mention" href="([^"]*)" title="([^"]*)">(.*?)</a>', fragment)
+    return re.findall(r'<a href="([^"]*)" title="([^"]*)">(.*?)</a>', fragment)
+
+
+def page_summaries(page: str) -> dict[str, str]:
+    """The tooltip of each linked concept, as glossary.js completes it: the page's first non-empty title."""
+    found: dict[str, str] = {}
+    for href, title, _ in mentions(page):
+        if title:
+            found.setdefault(href, title)
+    return found
 
 
 def test_every_concept_page_has_every_persona_tab_with_stable_anchors(site):
@@ -105,7 +114,7 @@ def test_sources_and_related_links_below_the_tabs(site):
     assert '<a href="https://arxiv.org/abs/2106.09685">Hu et al. 2021, LoRA, arXiv:2106.09685</a>' in page
     related = page[page.index('id="related-concepts"'):page.index('id="sources"')]
     assert '<li><a href="../matrix-rank/">Matrix rank</a>: The number of linearly independent columns of a matrix.</li>' in related
-    assert "glossary-mention" not in related
+    assert mentions(related) == []  # the list is links already, not mentions
     assert page.index("tabbed-set") < page.index('id="definition"') < page.index('id="key-facts"') < page.index('id="related-concepts"')
 
 
@@ -147,6 +156,18 @@ def test_first_mention_links_with_the_summary_as_tooltip(site):
     assert all("../lora/" != m[0] for m in mentions(page))  # never a link to itself
     physicist = tab_blocks(page)["physicist"]
     assert mentions(physicist)[0][2] == "matrix rank"  # the longest name wins over "rank"
+
+
+def test_a_page_writes_each_linked_summary_once(site):
+    page = read(site, "concepts/lora")
+    titles: dict[str, list[str]] = {}
+    for href, title, _ in mentions(page):
+        titles.setdefault(href, []).append(title)
+    assert max(len(t) for t in titles.values()) > 1  # some concept is linked from several texts
+    for href, found in titles.items():
+        slug = href.strip("./").split("/")[-1]
+        assert found[0] == html.escape(CONCEPTS[slug]["summary"], quote=True), href  # the first link carries it
+        assert found[1:] == [""] * (len(found) - 1), href  # the others are filled in by glossary.js
 
 
 def test_definition_and_each_fact_link_their_first_mention(site):
@@ -287,9 +308,10 @@ def test_japanese_site_speaks_japanese(ja_site):
 def test_japanese_mentions_link_next_to_japanese_text(ja_site):
     child = tab_blocks(read(ja_site, "concepts/fine-tuning"))["child"]
     assert [m[0] for m in mentions(child)] == []  # the child's text names no other concept
-    lawyer = tab_blocks(read(ja_site, "concepts/fine-tuning"))["lawyer"]
-    found = mentions(lawyer)
-    assert ("../lora/", html.escape("事前学習済みモデルの重みを凍結したまま、選んだ重み行列に加える小さな低ランクの更新だけを学習するファインチューニング手法。", quote=True), "LoRA（低ランク適応）") in found
+    page = read(ja_site, "concepts/fine-tuning")
+    lawyer = tab_blocks(page)["lawyer"]
+    assert ("../lora/", "LoRA（低ランク適応）") in [(href, text) for href, _, text in mentions(lawyer)]
+    assert page_summaries(page)["../lora/"] == html.escape("事前学習済みモデルの重みを凍結したまま、選んだ重み行列に加える小さな低ランクの更新だけを学習するファインチューニング手法。", quote=True)
     physicist = tab_blocks(read(ja_site, "concepts/lora"))["physicist"]
     assert "../matrix-rank/" in [m[0] for m in mentions(physicist)]
 

@@ -4,6 +4,8 @@
  * - Material's linked content tabs remember the chosen reader in localStorage ("__tabs", a list of
  *   tab labels, the latest first) and open that tab on every page. The home page's reader list and
  *   the "Explain every page to me as" button of /for/<reader>/ write the same list.
+ * - A concept's summary (the tooltip of a link to it) is written once per page; the other links
+ *   to it get it from the first.
  * - A page opened from a search result carries ?h=<query> (search.highlight). If the query is
  *   found only in another reader's tab, that tab is opened, without storing it as the reader's
  *   choice, and the match is highlighted and scrolled into view.
@@ -169,9 +171,26 @@
     });
   }
 
+  /* A page writes a concept's summary once, on its first mention; later mentions (in other
+   * readers' tabs) carry an empty title, filled here. Material reads a title when the tooltip
+   * opens, so this runs before anyone can hover, on the first page and after instant loading. */
+  var MENTIONS = ":is(.glossary-explanation, .glossary-missing, .glossary-definition, .glossary-facts) a";
+
+  function fillMentionTitles() {
+    var summaries = {};
+    document.querySelectorAll(MENTIONS + "[title]").forEach(function (link) {
+      if (link.title && !summaries.hasOwnProperty(link.href)) summaries[link.href] = link.title;
+    });
+    document.querySelectorAll(MENTIONS + '[title=""]').forEach(function (link) {
+      var summary = summaries[link.href];  // resolved: Material makes the links absolute
+      if (summary) link.title = summary;
+    });
+  }
+
   function onPage() {
     var instant = !firstPage;
     firstPage = false;
+    fillMentionTitles();
     markChoosers();
     revealSearchHit(instant);
   }
