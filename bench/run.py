@@ -16,8 +16,9 @@ fresh in the store, then measures:
   and status can be read) with 300 ms latency and verification off (GLOSSARY_VERIFY=false); the
   same again with nothing changed (zero requests); and against a server that answers 429
   (Retry-After: 1) beyond 4 requests in flight. The floor of the first run is pairs x latency /
-  jobs plus what a fresh Python takes to `import openai` (measured in each run): no program using
-  the official client can start sooner, as no site can build faster than MkDocs itself. The table
+  jobs plus the SDK's own start-up, measured in each run (SDK_START: a fresh Python importing
+  `openai` and making a client, as fast as that goes): no program using the official client can
+  start sooner, as no site can build faster than MkDocs itself. The table
   also shows the wall time against the latency bound alone, and the server's span (first request
   to last answer) against it.
 
@@ -338,6 +339,15 @@ def generate_available() -> str | None:
     return None
 
 
+# The SDK's own start-up is part of the generation floor, as MkDocs itself is for builds: a fresh
+# Python that imports `openai` and makes a client ready to call chat.completions, as fast as that
+# goes (the cycle collector paused while importing, nothing left for it at exit).
+SDK_START = (
+    "import gc; gc.disable(); import openai; "
+    "openai.AsyncOpenAI(api_key='sk-floor', base_url='http://127.0.0.1:9/v1').chat.completions; gc.freeze()"
+)
+
+
 def _fresh_copy(template: Path, dest: Path) -> Path:
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(template, dest)
@@ -369,9 +379,7 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
     startups, tails, sdk_starts = [], [], []
     with FakeOpenAI(latency=LATENCY) as open_server, FakeOpenAI(latency=LATENCY, max_in_flight=LIMIT, retry_after=1) as limited_server:
         for rep in range(runs):
-            # The SDK's own start-up (a fresh Python importing `openai`) is part of the floor, as
-            # MkDocs itself is for builds: no program that uses the official client starts faster.
-            sdk_starts.append(run([str(BIN / "python"), "-c", "import openai"], cwd=REPO, env=clean_env()).seconds)
+            sdk_starts.append(run([str(BIN / "python"), "-c", SDK_START], cwd=REPO, env=clean_env()).seconds)
             root = _fresh_copy(template, work / "generate-run")
             first, requests = _generate(root, open_server)
             if first.returncode != 0:
@@ -408,7 +416,7 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
     g, s, r, l, sdk = median(first_t), median(spans), median(rerun_t), median(limited_t), median(sdk_starts)
     report.row("generate", f"{pairs} pairs, --jobs {JOBS}, {LATENCY * 1000:.0f} ms latency: wall / server span (s)", f"{g:.2f} / {s:.2f} (floor {floor:.2f})")
     report.row("generate", "before the first request / after the last answer (s)", f"{median(startups):.2f} / {median(tails):.2f}")
-    report.row("generate", "floor: `python -c 'import openai'` + pairs x latency / jobs (s)", f"{sdk:.2f} + {floor:.2f} = {sdk + floor:.2f}")
+    report.row("generate", "floor: the SDK's start-up (a fresh Python, `import openai`, a client) + pairs x latency / jobs (s)", f"{sdk:.2f} + {floor:.2f} = {sdk + floor:.2f}")
     report.row("generate", "wall / latency bound alone; server span / latency bound", f"{g / floor:.2f}x; {s / floor:.2f}x")
     report.row("generate", "rerun with nothing changed: wall (s) / requests", f"{r:.2f} / {max(rerun_requests)}")
     report.row("generate", f"refusing beyond {LIMIT} in flight: wall / server span (s)", f"{l:.2f} / {median(limited_spans):.2f} (floor {limited_floor:.2f})")
