@@ -204,7 +204,8 @@ def test_regenerate_triggers(regen):
     assert inputs["force"]["type"] == "boolean"
     assert inputs["concept"]["type"] == "string"
     assert on["push"]["branches"] == ["main"]
-    assert set(on["push"]["paths"]) == {"concepts/**", "personas/**"}
+    # Everything that changes the published site deploys on merge, not only concepts and personas.
+    assert set(on["push"]["paths"]) == {"concepts/**", "personas/**", "docs/**", "mkdocs.yml", "generator/**", "pyproject.toml"}
 
 
 @pytest.mark.parametrize("path", all_workflows(), ids=lambda p: p.name)
