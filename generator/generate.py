@@ -417,10 +417,19 @@ class Run:
             self.judge = _load_judge()
 
     async def all(self, todo: list[PairStatus]) -> None:
+        # Twice as many workers as requests may be in flight, each taking the next pair when done:
+        # a pair's prompt is built while others wait for answers. One task per pair built every
+        # prompt of the run before the first request left (seconds, for tens of thousands).
+        pending = iter(todo)
+
+        async def worker() -> None:
+            for status in pending:
+                await self.one(status)
+
         try:
             async with asyncio.TaskGroup() as group:
-                for status in todo:
-                    group.create_task(self.one(status))
+                for _ in range(min(len(todo), 2 * self.caller.limiter.jobs)):
+                    group.create_task(worker())
         except* ModelError as errors:
             raise errors.exceptions[0] from None
 

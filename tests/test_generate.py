@@ -20,6 +20,7 @@ from fakeserver import FakeOpenAI, Fault, Reply, default_responder, error_body
 from glossary_fixtures import CONCEPTS, PERSONAS, edit_concept, write_glossary
 
 from generator import calls, prompts
+from generator import generate as generate_module
 from generator.cli import main
 from generator.fingerprint import combine
 from generator.store import body_hash, split_front_matter
@@ -422,6 +423,25 @@ def test_in_flight_requests_never_exceed_jobs(tmp_path, env):
     generate(root, "--jobs", "3")
     assert len(env.completions) == 24
     assert env.peak_in_flight == 3
+
+
+def test_a_long_run_asks_at_once_and_builds_later_prompts_while_waiting(tmp_path, env, monkeypatch):
+    """Prompts are built by a few workers as requests go out, not all of them before the first."""
+    root = tmp_path / "site"
+    write_glossary(root, extra_concepts=10)
+    built: list[int] = []
+    build = generate_module.build_messages
+    monkeypatch.setattr(generate_module, "build_messages", lambda *a, **k: built.append(1) or build(*a, **k))
+    prompts_built_at_arrival: list[int] = []
+
+    def responder(request_json: dict) -> str:
+        prompts_built_at_arrival.append(len(built))
+        return default_responder(request_json)
+
+    env.responder = responder
+    generate(root, "--jobs", "2")
+    assert len(prompts_built_at_arrival) == 24 and len(built) == 24
+    assert prompts_built_at_arrival[0] <= 4  # two workers per request in flight; one task per pair built all 24 first
 
 
 def test_adaptive_concurrency_under_a_server_limit(tmp_path, env):
