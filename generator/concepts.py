@@ -123,17 +123,20 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary
     raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     personas_raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     cache = StatCache.for_root(root, "inputs")  # a file unchanged since its last valid parse is not parsed again
-    concept_files = _yaml_files(root / concepts_dir, root, problems)
+    concept_files, misnamed_concepts = _yaml_files(root / concepts_dir, root, problems)
     loaded: dict[str, _Loaded] = {}
     for file in concept_files:
         found = _load_one(file, Concept, problems, raw, cache)
         if found.valid is not None:
             glossary.concepts[found.valid.slug] = found.valid
             loaded[found.valid.slug] = found
-    for file in _yaml_files(root / personas_dir, root, problems):
+    persona_files, misnamed_personas = _yaml_files(root / personas_dir, root, problems)
+    for file in persona_files:
         found = _load_one(file, Persona, problems, personas_raw, cache)
         if found.valid is not None:
             glossary.personas[found.valid.slug] = found.valid
+    _check_misnamed(misnamed_concepts, Concept, problems)
+    _check_misnamed(misnamed_personas, Persona, problems)
     # Every file unchanged, and no file added or removed, since a run that found no problem: the
     # checks across files would find none either.
     unchanged = not problems and cache.enabled and cache.all_hits()
@@ -172,23 +175,31 @@ class _InputFile(NamedTuple):
     stem: str  # the slug
 
 
-def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> list[_InputFile]:
-    """What folder.glob("*.yaml") then folder.glob("*.yml") find, without a Path object per file."""
+def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> tuple[list[_InputFile], list[_InputFile]]:
+    """What folder.glob("*.yaml") then folder.glob("*.yml") find, without a Path object per file:
+    the files named with a valid slug, and the others (each reported)."""
     if not folder.is_dir():
         problems.append(Problem(_rel(folder, root), 0, "", "folder not found"))
         return []
     names = [entry.name for entry in os.scandir(folder)]
     prefix = _rel(folder, root) + "/"
     where = os.fspath(folder)
-    files = []
+    files, misnamed = [], []
     for suffix in (".yaml", ".yml"):
         for name in sorted(n for n in names if n.endswith(suffix)):
             stem = name[: -len(suffix)]
             if not SLUG_RE.match(stem):
                 problems.append(Problem(prefix + name, 0, "", f"bad slug {stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
+                misnamed.append(_InputFile(f"{where}/{name}", prefix + name, stem))
                 continue
             files.append(_InputFile(f"{where}/{name}", prefix + name, stem))
-    return files
+    return files, misnamed
+
+
+def _check_misnamed(files: list[_InputFile], model: type[BaseModel], problems: list[Problem]) -> None:
+    """Read a badly named file anyway, so its other problems are listed now rather than after the rename."""
+    for file in files:
+        _load_one(file._replace(stem="renamed"), model, problems, {})  # a valid stand-in slug; the result is not kept
 
 
 def _rel(path: Path, root: Path) -> str:

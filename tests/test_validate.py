@@ -64,7 +64,7 @@ def broken(tmp_path):
         summary: Not a draft, yet without facts.
         definition: Something.
         """)
-    write_text(root / "concepts" / "Bad_Name.yaml", "title: x\n")
+    write_text(root / "concepts" / "Bad_Name.yaml", "title: x\nsummry: y\n")  # its contents are checked too
     write_text(root / "concepts" / "empty.yaml", "")
     write_text(root / "concepts" / "a-list.yaml", "- title: x\n- summary: y\n")
     write_text(root / "concepts" / "bad-yaml.yaml", "title: [unclosed\nsummary: x\n")
@@ -91,6 +91,9 @@ EXPECTED = [
     ("concepts/matrix-rank.yaml:3: aliases.0: 'rank of a matrix' is also the alias of concepts/dup-alias.yaml"),
     ("concepts/no-facts.yaml:1: facts: needs at least one key fact (or set draft: true until it has them)"),
     ("concepts/Bad_Name.yaml: bad slug 'Bad_Name'"),
+    ("concepts/Bad_Name.yaml:2: summry: unknown key 'summry'; did you mean 'summary'?"),
+    ("concepts/Bad_Name.yaml:1: summary: required key is missing"),
+    ("concepts/Bad_Name.yaml:1: definition: required key is missing"),
     ("concepts/empty.yaml:1: file is empty"),
     ("concepts/a-list.yaml:1: file must be a mapping of keys to values, not a list"),
     ("concepts/bad-yaml.yaml:2: not valid YAML"),
