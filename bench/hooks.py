@@ -46,7 +46,8 @@ def main() -> int:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from generator import linker, pages, plugin, sanitize, status, concepts
+    from generator.site import linker, pages, plugin
+    from generator.texts import sanitize
 
     for hook in ("on_config", "on_files", "on_page_markdown", "on_page_content", "on_post_page", "on_post_build"):
         timed(plugin.GlossaryPlugin, hook, f"plugin.{hook}")

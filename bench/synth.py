@@ -344,11 +344,11 @@ def no_fsync():
 
 def write_glossary(root: Path, synth: Synth, n: int, p: int, *, explanations: int | None = None, model: str = MODEL) -> dict:
     """A glossary site of n concepts x p personas with every pair fresh (the first `explanations` concepts only, if given)."""
-    from generator.concepts import load_glossary
-    from generator.config import load_settings
-    from generator.fingerprint import combine
-    from generator.status import current_inputs
-    from generator.store import Explanation, Store
+    from generator.inputs.load import load_glossary
+    from generator.settings import load_settings
+    from generator.texts.fingerprint import combine
+    from generator.texts.status import current_inputs
+    from generator.texts.store import Explanation, Store
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "mkdocs.yml").write_text(MKDOCS_YML.format(model=model), encoding="utf-8")
@@ -395,8 +395,8 @@ def write_plain(glossary_root: Path, plain_root: Path) -> dict:
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 
-    from generator import pages
-    from generator.sanitize import clean_markdown
+    from generator.site import pages
+    from generator.texts.sanitize import clean_markdown
 
     config = load_config(str(glossary_root / "mkdocs.yml"))
     plugin = config.plugins["glossary"]

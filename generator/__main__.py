@@ -1,5 +1,5 @@
 """`python -m generator` is the `glossary` command."""
 
-from .entry import run
+from generator.entry import run
 
 run()

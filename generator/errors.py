@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import click
 
-
-class GlossaryError(click.ClickException):
-    """Base of every error the user can fix."""
+class GlossaryError(Exception):
+    """Base of every error the user can fix; the CLI shows its message and exits with `exit_code`."""
 
     exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True, order=True)

@@ -13,8 +13,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from sitekit import CONCEPTS, REPO, UNIQUE_PHYSICS_WORD, build, copy_ja_fixture, serve, site_path, write_glossary
+from sitekit import (
+    CONCEPTS,
+    REPO,
+    UNIQUE_PHYSICS_WORD,
+    build,
+    copy_ja_fixture,
+    serve,
+    site_path,
+    write_glossary,
+)
 
 BROWSER = os.environ.get("GLOSSARY_BROWSER", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -6,7 +6,7 @@ import gc
 import subprocess
 import sys
 
-from generator.entry import long_lived_imports
+from generator.gcpause import long_lived_imports
 
 
 def test_imports_run_without_the_collector_and_stay_out_of_later_collections(tmp_path, monkeypatch):

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.concepts import load_glossary
-from generator.config import load_settings
-from generator.status import glossary_status
-from generator.store import Store
+from generator.cli.main import main
+from generator.inputs.load import load_glossary
+from generator.settings import load_settings
+from generator.texts.status import glossary_status
+from generator.texts.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 # Related links that are deliberately one-way: (from, to). Keep it short and justified.

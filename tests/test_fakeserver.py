@@ -11,7 +11,6 @@ from pathlib import Path
 
 import openai
 import pytest
-
 from fakeserver import FakeOpenAI, Fault, Reply
 
 pytestmark = pytest.mark.timeout(30)

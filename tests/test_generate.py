@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from fakeserver import FakeOpenAI, Fault, Reply, default_responder, error_body
 from glossary_fixtures import CONCEPTS, PERSONAS, edit_concept, write_glossary
 
-from generator import calls, prompts
-from generator import generate as generate_module
-from generator.cli import main
-from generator.fingerprint import combine
-from generator.store import body_hash, split_front_matter
+from generator.cli.main import main
+from generator.llm import calls
+from generator.texts import prompts
+from generator.texts.fingerprint import combine
+from generator.texts.frontmatter import split_front_matter
+from generator.texts.store import body_hash
+from generator.writing import generate as generate_module
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -687,7 +688,7 @@ class _Judge:
 
 
 def test_a_failed_check_regenerates_once_with_the_findings(tmp_path, env, monkeypatch):
-    from generator import generate as gen
+    from generator.writing import generate as gen
 
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
@@ -701,7 +702,7 @@ def test_a_failed_check_regenerates_once_with_the_findings(tmp_path, env, monkey
 
 
 def test_failing_the_check_twice_fails_the_pair_and_forgets_both_answers(tmp_path, env, monkeypatch):
-    from generator import generate as gen
+    from generator.writing import generate as gen
 
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
@@ -715,7 +716,7 @@ def test_failing_the_check_twice_fails_the_pair_and_forgets_both_answers(tmp_pat
 
 
 def test_an_unreadable_verdict_fails_only_that_pair(tmp_path, env, monkeypatch):
-    from generator import generate as gen
+    from generator.writing import generate as gen
 
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
@@ -730,8 +731,8 @@ def test_an_unreadable_verdict_fails_only_that_pair(tmp_path, env, monkeypatch):
 
 
 def test_token_estimate_and_prices():
-    from generator.config import Settings
-    from generator.costs import estimate_tokens, price_for, usage_cost
+    from generator.llm.costs import estimate_tokens, price_for, usage_cost
+    from generator.settings import Settings
 
     assert estimate_tokens("a" * 400) == 100
     assert estimate_tokens("低ランク適応") == 6
@@ -744,7 +745,7 @@ def test_token_estimate_and_prices():
 
 
 def test_strip_html_keeps_code_and_comparisons():
-    from generator.generate import clean_answer, strip_html
+    from generator.writing.answers import clean_answer, strip_html
 
     text = "Use `<b>` tags.\n\n```html\n<script>keep()</script>\n```\n\nIf a < b and c > d, or x<y and z>w, then <b>bold</b><scr<script>x</script>ipt>."
     out = strip_html(text)
@@ -762,7 +763,8 @@ def test_progress_bar_on_a_terminal():
 
     from rich.console import Console
 
-    from generator.generate import PairResult, Progress
+    from generator.cli.generate import Progress
+    from generator.writing.results import PairResult
 
     out = io.StringIO()
     progress = Progress(Console(file=out, force_terminal=True, width=100), 2)
@@ -774,7 +776,7 @@ def test_progress_bar_on_a_terminal():
 
 
 def test_retry_after_forms():
-    from generator.calls import parse_retry_after
+    from generator.llm.calls import parse_retry_after
 
     assert parse_retry_after({"retry-after": "2"}) == 2.0
     assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
@@ -786,7 +788,7 @@ def test_retry_after_forms():
 def test_adaptive_limiter_shrinks_pauses_and_grows_back_slowly():
     import asyncio
 
-    from generator.calls import AdaptiveLimiter
+    from generator.llm.calls import AdaptiveLimiter
 
     limiter = AdaptiveLimiter(8)
 

@@ -15,17 +15,26 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from fakeserver import FakeOpenAI
 from glossary_fixtures import write_site_config
-from judges import Script, fenced_judge, incomplete_judge, is_judge_request, scripted_judge, unparseable_judge, variant_judge
-from generator import judge as J
-from generator.calls import ModelCaller
-from generator.cli import main
-from generator.concepts import load_glossary
-from generator.config import load_settings
-from generator.pages import provenance
-from generator.store import Store, body_hash, split_front_matter
+from judges import (
+    Script,
+    fenced_judge,
+    incomplete_judge,
+    is_judge_request,
+    scripted_judge,
+    unparseable_judge,
+    variant_judge,
+)
+
+from generator.cli.main import main
+from generator.inputs.load import load_glossary
+from generator.llm.calls import ModelCaller
+from generator.settings import load_settings
+from generator.site.pages import provenance
+from generator.texts.frontmatter import split_front_matter
+from generator.texts.store import Store, body_hash
+from generator.writing import judge as J
 
 ROOT = Path(__file__).resolve().parents[1]
 LORA_TITLE = "LoRA (Low-Rank Adaptation)"
@@ -461,7 +470,7 @@ def test_local_servers_are_test_servers(url, local):
 
 
 def test_edited_generated_text_gets_no_verdict_written(tmp_path):
-    from generator.status import pair_status
+    from generator.texts.status import pair_status
 
     config = write_site(tmp_path / "site", personas=("engineer",))
     settings = load_settings(config)

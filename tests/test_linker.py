@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from generator.linker import Linker, Term
-from generator.sanitize import render_markdown
+from generator.site.linker import Linker, Term
+from generator.texts.sanitize import render_markdown
 
 TERMS = [
     Term("lora", ("LoRA (Low-Rank Adaptation)", "LoRA", "Low-Rank Adaptation"), "Trains a small low-rank update."),

@@ -8,8 +8,15 @@ import sys
 
 import pytest
 
-from generator import search_ja
-from generator.search_ja import JOINER, SEPARATOR, ZWSP, segment_html, segment_index, segment_text
+from generator.site import search_ja
+from generator.site.search_ja import (
+    JOINER,
+    SEPARATOR,
+    ZWSP,
+    segment_html,
+    segment_index,
+    segment_text,
+)
 
 pytest.importorskip("janome", reason="Japanese search needs the optional extra: pip install '.[ja]'")
 

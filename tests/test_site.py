@@ -11,10 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from sitekit import (
+    CONCEPTS,
+    PERSONAS,
+    UNIQUE_PHYSICS_WORD,
+    build,
+    copy_ja_fixture,
+    write_glossary,
+)
 
 from generator.errors import ConfigError, GlossaryError
-
-from sitekit import CONCEPTS, EXPLANATIONS, PERSONAS, UNIQUE_PHYSICS_WORD, build, copy_ja_fixture, write_glossary
 
 PUBLISHED = [slug for slug, data in CONCEPTS.items() if not data.get("draft")]
 ORDER = sorted(PERSONAS, key=lambda slug: PERSONAS[slug]["order"])
@@ -250,7 +256,7 @@ def test_strict_build_fails_naming_the_missing_pair(tmp_path):
 
 
 def test_strict_cli_build_fails_naming_the_missing_pair(tmp_path):
-    from generator.cli import main
+    from generator.cli.main import main
 
     config = write_glossary(tmp_path / "g")
     result = CliRunner().invoke(main, ["build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site")])
@@ -329,7 +335,7 @@ def test_japanese_search_index_is_segmented(ja_site):
 
 
 def test_japanese_site_without_janome_is_a_clear_error(tmp_path, monkeypatch):
-    from generator import search_ja
+    from generator.site import search_ja
 
     monkeypatch.setitem(sys.modules, "janome", None)
     monkeypatch.setitem(sys.modules, "janome.tokenizer", None)
@@ -343,7 +349,7 @@ def test_japanese_site_without_janome_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_model_style_markdown_renders_lists_without_a_blank_line():
     """Models write GitHub-flavoured Markdown: a list straight after its lead-in line is still a list."""
-    from generator.sanitize import render_markdown
+    from generator.texts.sanitize import render_markdown
 
     html = render_markdown("Two things matter:\n- the frozen weights\n- the ~~big~~ small update\n")
     assert "<ul>" in html and "<li>the frozen weights</li>" in html

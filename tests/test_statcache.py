@@ -12,15 +12,21 @@ import time
 
 import pytest
 import yaml
-
 from builders import make_glossary, write_yaml
+
 from generator import statcache
-from generator.concepts import _safe_load, load_glossary
-from generator.config import load_settings
 from generator.errors import InputError
-from generator.fingerprint import combine
-from generator.status import glossary_status
-from generator.store import Explanation, Store, StoredExplanation, _simple_mapping, load_front_matter, split_front_matter
+from generator.inputs.load import load_glossary
+from generator.inputs.yamlfile import _safe_load
+from generator.settings import load_settings
+from generator.texts.fingerprint import combine
+from generator.texts.frontmatter import (
+    _simple_mapping,
+    load_front_matter,
+    split_front_matter,
+)
+from generator.texts.status import glossary_status
+from generator.texts.store import Explanation, Store, StoredExplanation
 
 
 @pytest.fixture
@@ -35,7 +41,7 @@ def site(tmp_path, generated: bool = True):
     glossary = load_glossary(root)
     store = Store(settings.concepts_path)
     if generated:
-        from generator.status import current_inputs
+        from generator.texts.status import current_inputs
 
         for concept in glossary.concepts:
             for persona in glossary.personas:
@@ -222,7 +228,7 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
 
 
 def test_a_cold_run_parses_in_parallel_and_says_the_same(tmp_path, trust_young_files, monkeypatch):
-    import generator.status as status_module
+    import generator.texts.status as status_module
 
     root, _ = site(tmp_path)
     path = root / "concepts" / "matrix-rank" / "child.md"
@@ -238,7 +244,7 @@ def test_a_cold_run_parses_in_parallel_and_says_the_same(tmp_path, trust_young_f
         return calls[-1]
 
     monkeypatch.setattr(Store, "prefetch", spy)
-    monkeypatch.setattr("generator.store.threading.active_count", lambda: 1)  # whatever other tests left running
+    monkeypatch.setattr("generator.texts.store.threading.active_count", lambda: 1)  # whatever other tests left running
     assert states(root) == expected
     assert calls and calls[0] == 4, "the four files were parsed by worker processes"
     assert expected[("lora", "child")][0] == "broken" and expected[("matrix-rank", "child")] == ("review", ("never accepted",))

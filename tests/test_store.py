@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import yaml
+from builders import make_glossary, write_yaml
 from click.testing import CliRunner
 
-from builders import make_glossary, write_yaml
-from generator.cli import main
-from generator.concepts import load_glossary
-from generator.config import load_settings
-from generator.fingerprint import combine
-from generator.status import glossary_status, pair_status
-from generator.store import Explanation, Store, body_hash, split_front_matter
+from generator.cli.main import main
+from generator.inputs.load import load_glossary
+from generator.settings import load_settings
+from generator.texts.fingerprint import combine
+from generator.texts.frontmatter import split_front_matter
+from generator.texts.status import glossary_status
+from generator.texts.store import Explanation, Store, body_hash
 
 
 def setup(tmp_path):
@@ -22,7 +23,7 @@ def setup(tmp_path):
 
 
 def write_generated(store, glossary, settings, concept, persona, body="Generated text about it.\n"):
-    from generator.status import current_inputs
+    from generator.texts.status import current_inputs
 
     inputs = current_inputs(glossary, settings, concept, persona)
     meta = {"source": "generated", "model": "test-model", "date": "2026-11-27", "fingerprint": combine(inputs), "inputs": inputs}

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from builders import make_glossary, snapshot, write_text
 from click.testing import CliRunner
 
-from builders import make_glossary, snapshot, write_text
-from generator.cli import main
+from generator.cli.main import main
 
 
 def run(root, *args):

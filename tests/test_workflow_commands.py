@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from builders import make_glossary
 from fakeserver import FakeOpenAI
 

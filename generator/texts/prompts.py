@@ -8,7 +8,8 @@ from importlib import resources
 
 import jinja2
 
-from .concepts import Concept, Glossary, Persona
+from generator.inputs.digests import related_summaries
+from generator.inputs.schemas import Concept, Glossary, Persona
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "de": "German", "fr": "French", "es": "Spanish", "zh": "Chinese", "ko": "Korean", "pt": "Portuguese", "it": "Italian"}
 TEMPLATES = ("system.md", "user.md")
@@ -38,16 +39,6 @@ def _environment() -> jinja2.Environment:
 def _compiled(text: str) -> jinja2.Template:
     """A template compiled once per text (compiling costs ~10 ms; rendering ~0.1 ms)."""
     return _environment().from_string(text)
-
-
-def related_summaries(glossary: Glossary, concept: Concept) -> list[dict[str, str]]:
-    """The related concepts the prompt quotes, as (slug, title, summary)."""
-    items = []
-    for slug in concept.related:
-        other = glossary.concepts.get(slug)
-        if other is not None:
-            items.append({"slug": slug, "title": other.title, "summary": other.summary})
-    return items
 
 
 def build_messages(glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None) -> list[dict[str, str]]:

@@ -5,30 +5,31 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from . import skeletons
-from .concepts import SLUG_RE, load_glossary
-from .config import Settings, load_settings
-from .errors import ConfigError, GlossaryError
-from .fingerprint import CONTENT_INPUTS, combine
-from .status import CURATED, DRAFT, FRESH, MISSING, ORPHAN, REVIEW, STALE, glossary_status
-from .store import Store
+from generator.cli.options import GlossaryGroup, config_option, console
+from generator.errors import ConfigError, GlossaryError
+from generator.inputs import skeletons
+from generator.inputs.load import load_glossary
+from generator.inputs.schemas import SLUG_RE
+from generator.settings import Settings, load_settings
+from generator.texts.fingerprint import CONTENT_INPUTS, combine
+from generator.texts.status import (
+    CURATED,
+    DRAFT,
+    FRESH,
+    MISSING,
+    ORPHAN,
+    REVIEW,
+    STALE,
+    glossary_status,
+)
+from generator.texts.store import Store
 
-config_option = click.option("-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False), help="The site's mkdocs.yml.")
 
-
-def console() -> Console:
-    """Rich output on a terminal, plain lines otherwise."""
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GlossaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="glossary-generator")
 def main() -> None:
     """Audience-tailored concept glossaries: one explanation per reader, reviewed, published."""
@@ -93,7 +94,7 @@ def status(config_file: str, as_markdown: bool, since: str | None, show_all: boo
     settings = load_settings(config_file)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
     statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
-    from . import reports
+    from generator.cli import reports
 
     if as_markdown:
         click.echo(reports.status_markdown(glossary, settings, statuses, changed_since=_changed_concepts(settings, since) if since else None))
@@ -170,7 +171,7 @@ def build(ctx: click.Context, config_file: str, strict: bool, allow_pending: boo
     settings = load_settings(config_file)
     load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
     if generate_first:
-        from .generate import generate_command
+        from generator.cli.generate import generate_command
 
         ctx.invoke(generate_command, config_file=config_file)
     _mkdocs_build(settings, strict=strict, site_dir=site_dir, allow_pending=allow_pending)
@@ -205,9 +206,9 @@ def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None, all
 
 def _add_commands_owned_elsewhere() -> None:
     """Commands whose modules own them (they import the model client lazily)."""
-    from .generate import generate_command, preview_command
-    from .importer import import_command
-    from .judge import verify_command
+    from generator.cli.generate import generate_command, preview_command
+    from generator.cli.importer import import_command
+    from generator.cli.verify import verify_command
 
     for command in (generate_command, preview_command, verify_command, import_command):
         main.add_command(command)

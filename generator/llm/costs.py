@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from .concepts import Glossary
-from .config import DEFAULT_PRICES, Settings
+from generator.inputs.schemas import Glossary
+from generator.settings import DEFAULT_PRICES, Settings
 
 # Characters that tokenizers count about one token each: CJK ideographs, kana, Hangul, full-width forms.
 WIDE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -63,7 +63,7 @@ def add_usage(total: dict, usage: dict | None) -> dict:
 
 def pair_estimate(glossary: Glossary, settings: Settings, concept_slug: str, persona_slug: str) -> tuple[int, int]:
     """Estimated (input, output) tokens to generate one pair, including the check when it is on."""
-    from .prompts import build_messages
+    from generator.texts.prompts import build_messages
 
     concept = glossary.concepts[concept_slug]
     persona = glossary.personas[persona_slug]

@@ -9,9 +9,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .concepts import Glossary
-from .config import Settings
-from .status import CURATED, DRAFT, FRESH, MISSING, ORPHAN, REVIEW, STALE, PairStatus
+from generator.inputs.schemas import Glossary
+from generator.settings import Settings
+from generator.texts.status import (
+    CURATED,
+    DRAFT,
+    FRESH,
+    MISSING,
+    ORPHAN,
+    REVIEW,
+    STALE,
+    PairStatus,
+)
 
 STYLES = {FRESH: "green", STALE: "yellow", MISSING: "red", CURATED: "cyan", REVIEW: "magenta", ORPHAN: "red", DRAFT: "dim"}
 QUIET_STATES = (FRESH, CURATED)
@@ -77,7 +86,7 @@ def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
 
 def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
     try:
-        from .costs import estimate_line
+        from generator.llm.costs import estimate_line
     except ModuleNotFoundError:
         return ""
     return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])

@@ -8,9 +8,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .concepts import Concept, Glossary, Persona
-from .status import MISSING, PairStatus
-from .store import Explanation, body_hash
+from generator.inputs.schemas import Concept, Glossary, Persona
+from generator.texts.status import MISSING, PairStatus
+from generator.texts.store import Explanation, body_hash
 
 STRINGS = {
     "en": {

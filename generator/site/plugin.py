@@ -15,14 +15,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import pages, search_ja
-from .concepts import Glossary, load_glossary
-from .config import PluginConfig, Settings, settings_from_plugin
-from .errors import ConfigError, GlossaryError, InputError
-from .linker import Linker, terms_from
-from .sanitize import clean_markdown, render_markdown
-from .status import MISSING, REVIEW, STALE, glossary_status
-from .store import Store
+from generator.site import pages, search_ja
+from generator.inputs.schemas import Glossary
+from generator.inputs.load import load_glossary
+from generator.settings import PluginConfig, Settings, settings_from_plugin
+from generator.errors import ConfigError, GlossaryError, InputError
+from generator.site.linker import Linker, terms_from
+from generator.texts.sanitize import clean_markdown, render_markdown
+from generator.texts.status import MISSING, REVIEW, STALE, glossary_status
+from generator.texts.store import Store
 
 log = get_plugin_logger(__name__)
 

@@ -4,111 +4,17 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, Problem
-from .statcache import StatCache, gc_paused
-
-try:  # libyaml: the same YAML, parsed about ten times faster
-    from yaml import CSafeLoader as _FastLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _FastLoader = yaml.SafeLoader
-
-ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z][a-z]")
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.pattern)]
-
-
-class Source(BaseModel):
-    """A reference that supports the concept's facts."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    title: Text
-    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$")]
-
-
-class Concept(BaseModel):
-    """One concept: `concepts/<slug>.yaml`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    slug: str = Field(default="", exclude=True)
-    title: Text
-    aliases: list[Text] = []
-    summary: Text
-    definition: Text
-    facts: list[Text] = []
-    misconceptions: list[Text] = []
-    tags: list[Slug] = []
-    related: list[Slug] = []
-    sources: list[Source] = []
-    draft: bool = False
-
-    @field_validator("summary")
-    @classmethod
-    def _one_sentence(cls, value: str) -> str:
-        # Removing abbreviations never creates a sentence break, so only a possible break needs the (slow) removal.
-        plain = ABBREVIATIONS.sub("", value) if SENTENCE_BREAK.search(value) else value
-        if "\n\n" in value or len(value) > 400 or SENTENCE_BREAK.search(plain):
-            raise ValueError(f"must be one sentence (at most 400 characters): {value[:80]!r}")
-        return value
-
-    def names(self) -> list[str]:
-        """The title and every alias: the words that mean this concept."""
-        return [self.title, *self.aliases]
-
-
-class Persona(BaseModel):
-    """One reader type: `personas/<slug>.yaml`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    slug: str = Field(default="", exclude=True)
-    name: Text
-    description: Text
-    background: Text
-    analogies: list[Text] = []
-    avoid: list[Text] = []
-    tone: str = "clear and friendly"
-    length: Annotated[int, Field(ge=50, le=2000)] = 250
-    order: int = 100
-
-
-CONCEPT_FIELDS = [n for n in Concept.model_fields if n != "slug"]
-PERSONA_FIELDS = [n for n in Persona.model_fields if n != "slug"]
-
-
-@dataclass
-class Glossary:
-    """Every concept and persona of one site, validated together."""
-
-    root: Path
-    concepts: dict[str, Concept] = field(default_factory=dict)
-    personas: dict[str, Persona] = field(default_factory=dict)
-    concepts_dir: str = "concepts"
-    personas_dir: str = "personas"
-    # slug -> (the Concept, its `concept` and `related` input hashes) as load_glossary worked them out
-    # (most of them remembered by the stat cache); see fingerprint.all_concept_digests
-    input_digests: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
-
-    def ordered_personas(self) -> list[Persona]:
-        """Personas in tab order (then by slug, so the order is stable)."""
-        return sorted(self.personas.values(), key=lambda p: (p.order, p.slug))
-
-    def publishable(self) -> list[Concept]:
-        """Concepts that get explanations (drafts only show their definition)."""
-        return [c for c in self.concepts.values() if not c.draft]
+from generator.errors import InputError, Problem
+from generator.gcpause import gc_paused
+from generator.inputs.schemas import SLUG_RE, Concept, Glossary, Persona
+from generator.inputs.yamlfile import KeyLines, _line_of, read_yaml
+from generator.statcache import StatCache
 
 
 def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas") -> Glossary:
@@ -155,7 +61,7 @@ def _remember_digests(glossary: Glossary, loaded: dict[str, "_Loaded"], cache: S
 
     A concept's `related` hash quotes the titles and summaries of its related concepts: it is kept
     from the last run when neither its file nor theirs changed, and worked out again otherwise."""
-    from .fingerprint import related_digest
+    from generator.inputs.digests import related_digest
 
     unchanged = None if all_unchanged else {slug for slug, found in loaded.items() if found.hit}
     concepts = glossary.concepts
@@ -209,139 +115,6 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Problem]]:
-    """Parse one YAML file, returning its data, the line of every key path, and problems.
-
-    The lines are worked out only when a problem needs one (few files ever do)."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, {}, [Problem(label, line, "", f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8")]
-    try:
-        data = _safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        return None, {}, [Problem(label, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-    if data is None:
-        return None, {}, [Problem(label, 1, "", "file is empty; it needs a mapping of keys to values")]
-    if not isinstance(data, dict):
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        return None, {}, [Problem(label, node.start_mark.line + 1, "", f"file must be a mapping of keys to values, not a {type(data).__name__}")]
-    return data, KeyLines(text), []
-
-
-def _safe_load(text: str) -> Any:
-    """yaml.safe_load, faster: libyaml parses, and plain strings, lists and mappings are built here
-    (PyYAML builds them in Python, one method call per value). Anything else (numbers, dates,
-    merge keys, recursive anchors...) is left to PyYAML's own constructor; a file libyaml rejects
-    gets the pure-Python loader's answer or error."""
-    if _FastLoader is yaml.SafeLoader:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    try:
-        loader = _FastLoader(text)
-        try:
-            node = loader.get_single_node()
-            return None if node is None else _build(loader, node, {})
-        finally:
-            loader.dispose()
-    except (_Unusual, yaml.YAMLError):
-        return yaml.load(text, Loader=yaml.SafeLoader)
-
-
-_STR, _SEQ, _MAP, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:merge"
-
-
-class _Unusual(Exception):
-    """A document _build leaves to PyYAML whole (a merge key, a recursive anchor, an unhashable key)."""
-
-
-def _build(loader, node: yaml.Node, memo: dict[int, Any]) -> Any:
-    kind = type(node)
-    if kind is yaml.ScalarNode:
-        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
-    key = id(node)
-    if key in memo:  # an alias: the same object, as PyYAML gives
-        if memo[key] is _IN_PROGRESS:
-            raise _Unusual
-        return memo[key]
-    memo[key] = _IN_PROGRESS
-    if kind is yaml.SequenceNode and node.tag == _SEQ:
-        built: Any = [_build(loader, item, memo) for item in node.value]
-    elif kind is yaml.MappingNode and node.tag == _MAP:
-        built = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise _Unusual
-            name = _build(loader, key_node, memo)
-            try:
-                built[name] = _build(loader, value_node, memo)
-            except TypeError:  # an unhashable key: PyYAML's error
-                raise _Unusual from None
-    else:
-        raise _Unusual
-    memo[key] = built
-    return built
-
-
-_IN_PROGRESS = object()
-
-
-class KeyLines(Mapping):
-    """The line of every key path of a YAML file, indexed on first use from its text (or its path)."""
-
-    def __init__(self, text: str | None = None, *, path: str | Path | None = None):
-        self._text, self._path = text, path
-        self._lines: dict[tuple, int] = {}
-
-    def _index(self) -> dict[tuple, int]:
-        if self._text is not None or self._path is not None:
-            text, path = self._text, self._path
-            self._text = self._path = None
-            try:
-                if text is None:
-                    with open(path, encoding="utf-8") as handle:
-                        text = handle.read()
-                node = yaml.compose(text, Loader=yaml.SafeLoader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                node = None
-            if node is not None:
-                _index_lines(node, (), self._lines)
-        return self._lines
-
-    def __getitem__(self, key: tuple) -> int:
-        return self._index()[key]
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(self._index())
-
-    def __len__(self) -> int:
-        return len(self._index())
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._index()
-
-
-def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = path + (key.value,)
-            _index_lines(value, child, lines)
-            lines[child] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), lines)
-
-
-def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return 1
-
-
 class _Loaded(NamedTuple):
     valid: Any  # the validated model, or None
     key: str = ""
@@ -381,7 +154,7 @@ def _load_one(file: _InputFile, model: type[BaseModel], problems: list[Problem],
         return _Loaded(None)
     digest = None
     if model is Concept:
-        from .fingerprint import concept_digest
+        from generator.inputs.digests import concept_digest
 
         digest = concept_digest(valid)
     if st is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from .errors import ConfigError
+from generator.errors import ConfigError
 
 # USD per million tokens (input, cached input, output); config `prices` overrides or extends it.
 DEFAULT_PRICES: dict[str, dict[str, float]] = {
@@ -97,7 +97,7 @@ def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_ur
     """Settings from the plugin's validated options, then GLOSSARY_* environment variables."""
     values = {f.name: plugin_config[f.name] for f in fields(Settings) if f.name in plugin_config}
     settings = apply_environment(Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values))
-    from . import statcache
+    from generator import statcache
 
     statcache.register(settings.root, settings.cache_path)  # load_glossary and glossary_status keep their stat cache there
     return settings

@@ -2,45 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
+from generator.inputs.digests import (
+    concept_digest,
+    digest,
+    persona_digest,
+    related_digest,
+)
+from generator.inputs.schemas import Concept, Glossary, Persona
+from generator.texts.prompts import templates_sha256
 
-from .concepts import Concept, Glossary, Persona
-from .prompts import related_summaries, templates_sha256
-
-# The concept and persona fields the prompt uses; editing any other field changes no text.
-CONCEPT_INPUTS = ("title", "aliases", "summary", "definition", "facts", "misconceptions")
-PERSONA_INPUTS = ("name", "description", "background", "analogies", "avoid", "tone", "length")
 # Inputs a curated text is reviewed against: a person, not a model or a template, wrote it.
 CONTENT_INPUTS = ("concept", "persona", "related", "language")
-
-
-_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))  # what json.dumps builds on every call
-
-
-def digest(value: Any) -> str:
-    """A stable short hash of any JSON-able value."""
-    blob = _ENCODER.encode(value)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def pair_inputs(glossary: Glossary, concept: Concept, persona: Persona, *, model: str, temperature: float, max_tokens: int, language: str) -> dict[str, str]:
     """One hash per input, so a stale pair can say which input changed."""
     return assemble(concept_digests(glossary, concept), persona_digest(persona), site_digests(model=model, temperature=temperature, max_tokens=max_tokens, language=language))
-
-
-# pair_inputs in three parts, so a caller going over every pair hashes each concept and persona once.
-
-
-def concept_digest(concept: Concept) -> str:
-    """The `concept` input hash: the concept's fields the prompt uses."""
-    return digest({k: getattr(concept, k) for k in CONCEPT_INPUTS})
-
-
-def related_digest(glossary: Glossary, concept: Concept) -> str:
-    """The `related` input hash: the titles and summaries of the related concepts the prompt quotes."""
-    return digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
 
 
 def concept_digests(glossary: Glossary, concept: Concept) -> tuple[str, str]:
@@ -59,9 +36,6 @@ def all_concept_digests(glossary: Glossary) -> dict[str, tuple[str, str]]:
     if len(known) == len(concepts) and all(concepts.get(slug) is entry[0] and entry[1] and entry[2] for slug, entry in known.items()):
         return {slug: (entry[1], entry[2]) for slug, entry in known.items()}
     return {slug: concept_digests(glossary, concept) for slug, concept in concepts.items()}
-def persona_digest(persona: Persona) -> str:
-    """The `persona` input hash."""
-    return digest({k: getattr(persona, k) for k in PERSONA_INPUTS})
 
 
 def site_digests(*, model: str, temperature: float, max_tokens: int, language: str) -> tuple[str, str, str]:

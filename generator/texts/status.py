@@ -5,11 +5,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .concepts import Glossary
-from .config import Settings
-from .fingerprint import CONTENT_INPUTS, all_concept_digests, changed_inputs, combine, pair_inputs, persona_digest, site_digests
-from .statcache import StatCache, gc_paused
-from .store import Explanation, Store, StoredExplanation, StoreError
+from generator.gcpause import gc_paused
+from generator.inputs.digests import persona_digest
+from generator.inputs.schemas import Glossary
+from generator.settings import Settings
+from generator.statcache import StatCache
+from generator.texts.fingerprint import (
+    CONTENT_INPUTS,
+    all_concept_digests,
+    changed_inputs,
+    combine,
+    pair_inputs,
+    site_digests,
+)
+from generator.texts.store import Explanation, Store, StoredExplanation, StoreError
 
 FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = "fresh", "stale", "missing", "curated", "review", "orphan", "draft", "broken"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -15,10 +14,7 @@ from typing import Any, Callable, NamedTuple
 
 import yaml
 
-try:  # libyaml: the same YAML, parsed about ten times faster
-    from yaml import CSafeLoader as FastSafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    FastSafeLoader = yaml.SafeLoader
+from generator.texts.frontmatter import StoreError, split_front_matter
 
 FRONT_MATTER_KEYS = ("source", "model", "date", "fingerprint", "inputs", "body_sha256", "usage", "verdict", "verify", "reviewed")
 
@@ -73,8 +69,6 @@ class Explanation:
         return self.meta.get("verdict")
 
 
-class StoreError(Exception):
-    """An explanation file that cannot be read."""
 
 
 class StoredExplanation(Explanation):
@@ -366,108 +360,6 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-
-
-def split_front_matter(text: str, path: Path | str = "") -> tuple[dict[str, Any], str]:
-    """Split `---` front matter from the body; the body is kept byte for byte."""
-    if not text.startswith("---\n"):
-        return {}, text
-    end = text.find("\n---\n", 3)
-    if end == -1:
-        if text.endswith("\n---"):
-            end = len(text) - 4
-        else:
-            raise StoreError(f"{path}: front matter is not closed with a '---' line")
-    try:
-        meta = load_front_matter(text[4:end + 1])
-    except yaml.YAMLError as exc:
-        raise StoreError(f"{path}: front matter is not valid YAML: {exc}") from None
-    if not isinstance(meta, dict):
-        raise StoreError(f"{path}: front matter must be a mapping")
-    return meta, text[end + 5:]
-
-
-def load_front_matter(text: str) -> Any:
-    """Parse front matter: the plain form `Store.write` produces directly, anything else with YAML."""
-    simple = _simple_mapping(text)
-    if simple is not None:
-        return simple
-    return safe_load_fast(text) or {}
-
-
-def safe_load_fast(text: str) -> Any:
-    """yaml.safe_load through libyaml; a document libyaml rejects gets the pure-Python loader's answer or error."""
-    if FastSafeLoader is yaml.SafeLoader:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=FastSafeLoader)
-    except yaml.YAMLError:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-
-
-# The subset of YAML that `yaml.safe_dump` writes for our front matter: `key: scalar` lines and one
-# level of nested `  key: scalar` mappings, where a scalar is a single-quoted string, a decimal
-# integer, a hex digest or a plain word. Anything else (lists, dates, floats, booleans, block or
-# double-quoted strings, comments, blank lines) returns None and goes to the YAML parser, so the
-# result is always exactly what yaml.safe_load gives. One regular expression checks the whole
-# text, so a front matter costs a few microseconds instead of the YAML parser's 150.
-_LINE = re.compile(r"(  )?([A-Za-z_][A-Za-z0-9_]*):(?: ([^\n]+))?\n")
-_DOCUMENT = re.compile(r"(?:(?:  )?[A-Za-z_][A-Za-z0-9_]*:(?: [^\n]+)?\n)*")
-_PLAIN = re.compile(
-    r"(-?(?:0|[1-9][0-9]*))"  # 1: a decimal integer
-    r"|[A-Za-z][A-Za-z0-9_./-]*"  # a plain word (unless a boolean or null)
-    r"|[0-9a-f]*[a-f][0-9a-f]*"  # a hex digest (unless a YAML 1.1 binary integer)
-    r"|0[0-9]*[89][0-9]*"  # digits after a 0, not octal: a string in YAML 1.1 (a hex digest without letters)
-)
-_BINARY = re.compile(r"0b[01]+")
-_NOT_STRINGS = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})  # YAML 1.1 booleans and null (y/n, to be safe)
-# What YAML rejects (non-printable characters), and the line breaks other than \n, which fold quoted strings.
-_NOT_PLAIN_TEXT = re.compile("[^\x09\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
-_NO = object()
-
-
-def _scalar(value: str) -> Any:
-    if value[0] == "'":
-        inner = value[1:-1]
-        if len(value) >= 2 and value[-1] == "'" and "'" not in inner.replace("''", ""):
-            return inner.replace("''", "'")
-        return _NO
-    match = _PLAIN.fullmatch(value)
-    if match is None:
-        return _NO
-    if match.group(1) is not None:
-        return int(value)
-    if value.lower() in _NOT_STRINGS or _BINARY.fullmatch(value):
-        return _NO
-    return value
-
-
-def _simple_mapping(text: str) -> dict[str, Any] | None:
-    if not _DOCUMENT.fullmatch(text) or _NOT_PLAIN_TEXT.search(text):
-        return None
-    out: dict[str, Any] = {}
-    nested: dict[str, Any] | None = None
-    for indent, key, value in _LINE.findall(text):
-        if key.lower() in _NOT_STRINGS:
-            return None  # a boolean key
-        if indent:
-            if nested is None or not value or key in nested:
-                return None
-            target = nested
-        else:
-            if key in out:
-                return None  # a repeated key: let YAML decide
-            if not value:
-                nested = out[key] = {}
-                continue
-            target, nested = out, None
-        parsed = _scalar(value)
-        if parsed is _NO:
-            return None
-        target[key] = parsed
-    if any(v == {} for v in out.values()):
-        return None  # `key:` with nothing under it is null in YAML
-    return out
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from .config import Settings
-from .errors import ConfigError
+from generator.errors import ConfigError
+from generator.settings import Settings
 
 MISSING_KEY = (
     "OPENAI_API_KEY is not set, so no model can be called.\n"
@@ -54,7 +54,7 @@ def make_client(settings: Settings):
     url = base_url()
     if settings.timeout <= 0:
         raise ConfigError(f"timeout must be a positive number of seconds, not {settings.timeout}")
-    from .entry import long_lived_imports
+    from generator.gcpause import long_lived_imports
 
     with long_lived_imports():
         import openai

@@ -20,11 +20,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .cache import Memo, request_key
-from .client import host_label, make_client, redact
-from .config import Settings
-from .costs import add_usage, usage_cost
-from .errors import ModelError
+from generator.errors import ModelError
+from generator.llm.cache import Memo, request_key
+from generator.llm.client import host_label, make_client, redact
+from generator.llm.costs import add_usage, usage_cost
+from generator.settings import Settings
 
 MAX_ATTEMPTS = 5  # for 5xx, timeouts and dropped connections
 MAX_RATE_LIMITED = 30  # 429s for one request before it fails

@@ -1,0 +1,1 @@
+"""The `glossary` command line: the click group, one module per command family, rich output."""

@@ -1,0 +1,57 @@
+"""Options and output helpers shared by every command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from generator.errors import GlossaryError
+
+config_option = click.option(
+    "-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False), help="The site's mkdocs.yml."
+)
+
+
+def console() -> Console:
+    """Rich output on a terminal, plain lines otherwise."""
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+def rich_escape(text: str) -> str:
+    """Text shown inside rich markup, its square brackets made literal."""
+    return escape(text)
+
+
+class GlossaryCommand(click.Command):
+    """A click command that shows a GlossaryError as a click error, with the error's exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GlossaryError as exc:
+            raise as_click_error(exc) from None
+
+
+class GlossaryGroup(click.Group):
+    """A click group whose commands (and subgroups) translate GlossaryError the same way."""
+
+    command_class = GlossaryCommand
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GlossaryError as exc:
+            raise as_click_error(exc) from None
+
+
+GlossaryGroup.group_class = GlossaryGroup
+
+
+def as_click_error(exc: GlossaryError) -> click.ClickException:
+    """The click exception that prints `Error: <message>` and exits with the error's code."""
+    error = click.ClickException(exc.message)
+    error.exit_code = exc.exit_code
+    return error

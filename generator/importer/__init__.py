@@ -1,0 +1,1 @@
+"""Importing an existing Markdown glossary as draft concepts."""

@@ -1,0 +1,99 @@
+"""The input contract: one pydantic schema per input kind, and the loaded glossary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z][a-z]")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.pattern)]
+
+
+class Source(BaseModel):
+    """A reference that supports the concept's facts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: Text
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$")]
+
+
+class Concept(BaseModel):
+    """One concept: `concepts/<slug>.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(default="", exclude=True)
+    title: Text
+    aliases: list[Text] = []
+    summary: Text
+    definition: Text
+    facts: list[Text] = []
+    misconceptions: list[Text] = []
+    tags: list[Slug] = []
+    related: list[Slug] = []
+    sources: list[Source] = []
+    draft: bool = False
+
+    @field_validator("summary")
+    @classmethod
+    def _one_sentence(cls, value: str) -> str:
+        # Removing abbreviations never creates a sentence break, so only a possible break needs the (slow) removal.
+        plain = ABBREVIATIONS.sub("", value) if SENTENCE_BREAK.search(value) else value
+        if "\n\n" in value or len(value) > 400 or SENTENCE_BREAK.search(plain):
+            raise ValueError(f"must be one sentence (at most 400 characters): {value[:80]!r}")
+        return value
+
+    def names(self) -> list[str]:
+        """The title and every alias: the words that mean this concept."""
+        return [self.title, *self.aliases]
+
+
+class Persona(BaseModel):
+    """One reader type: `personas/<slug>.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    slug: str = Field(default="", exclude=True)
+    name: Text
+    description: Text
+    background: Text
+    analogies: list[Text] = []
+    avoid: list[Text] = []
+    tone: str = "clear and friendly"
+    length: Annotated[int, Field(ge=50, le=2000)] = 250
+    order: int = 100
+
+
+CONCEPT_FIELDS = [n for n in Concept.model_fields if n != "slug"]
+PERSONA_FIELDS = [n for n in Persona.model_fields if n != "slug"]
+
+
+@dataclass
+class Glossary:
+    """Every concept and persona of one site, validated together."""
+
+    root: Path
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    personas: dict[str, Persona] = field(default_factory=dict)
+    concepts_dir: str = "concepts"
+    personas_dir: str = "personas"
+    # slug -> (the Concept, its `concept` and `related` input hashes) as load_glossary worked them out
+    # (most of them remembered by the stat cache); see fingerprint.all_concept_digests
+    input_digests: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+
+    def ordered_personas(self) -> list[Persona]:
+        """Personas in tab order (then by slug, so the order is stable)."""
+        return sorted(self.personas.values(), key=lambda p: (p.order, p.slug))
+
+    def publishable(self) -> list[Concept]:
+        """Concepts that get explanations (drafts only show their definition)."""
+        return [c for c in self.concepts.values() if not c.draft]

@@ -1,0 +1,1 @@
+"""The committed explanations: store, front matter, fingerprints, prompts, status, Markdown sanitising."""

@@ -1,0 +1,1 @@
+"""Writing explanations: answer cleaning, the generation run, the judge, the failures record."""

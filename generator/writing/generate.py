@@ -1,0 +1,293 @@
+"""`glossary generate` and `glossary preview`: explanations from a model, cached, resumable, concurrent.
+
+The pipeline: validate everything first (inputs, settings, names on the command line, the key),
+plan (missing and stale pairs; --force adds fresh ones, never curated ones or drafts), then call
+the model concurrently and write each finished pair atomically the moment it is done, so an
+interrupted run loses nothing finished and the next run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import difflib
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from generator.errors import ConfigError, ModelError
+from generator.inputs.schemas import Concept, Glossary, Persona
+from generator.llm.calls import SPENDING, BudgetReached, CallError, ModelCaller
+from generator.llm.client import redact
+from generator.llm.costs import add_usage, usage_cost
+from generator.settings import Settings
+from generator.texts.fingerprint import CONTENT_INPUTS, combine
+from generator.texts.prompts import build_messages
+from generator.texts.status import (
+    BROKEN,
+    CURATED,
+    DRAFT,
+    FRESH,
+    ORPHAN,
+    REVIEW,
+    PairStatus,
+    glossary_status,
+)
+from generator.texts.store import Explanation, Store, StoreError
+from generator.writing.answers import Rejected, clean_answer, is_truncated
+from generator.writing.results import Body, PairResult
+
+
+class Pipeline:
+    """Generates the bodies of pairs; shared by `generate` and `preview`."""
+
+    def __init__(self, settings: Settings, glossary: Glossary, caller: ModelCaller, *, force: bool = False):
+        self.settings = settings
+        self.glossary = glossary
+        self.caller = caller
+        self.force = force
+
+    async def body(self, concept: Concept, persona: Persona, feedback: list[str] | None = None) -> Body:
+        """One cleaned body: truncation retried once with twice the room, a bad answer once more."""
+        s = self.settings
+        messages = build_messages(self.glossary, concept, persona, s.language, feedback=feedback)
+        max_tokens = s.max_tokens
+        bypass = self.force
+        grown = retried = False
+        usage: dict = {}
+        cost: float | None = 0.0
+        cached = True
+        while True:
+            result = await self.caller.complete(s.model, messages, s.temperature, max_tokens, bypass_cache=bypass)
+            add_usage(usage, _token_usage(result.usage))
+            cost = None if cost is None or result.cost is None else cost + result.cost
+            cached = cached and result.cached
+            if result.finish_reason == "content_filter":
+                self.caller.forget(result.key)
+                if retried:
+                    raise Rejected("the server's content filter stopped the answer twice")
+                retried = bypass = True
+                continue
+            if is_truncated(result, max_tokens):
+                self.caller.forget(result.key)
+                if grown:
+                    raise Rejected(f"the answer was cut off twice (at max_tokens {s.max_tokens}, then {max_tokens}); raise max_tokens in mkdocs.yml or lower the persona's length")
+                grown = True
+                max_tokens *= 2
+                continue
+            try:
+                text = clean_answer(result.content, result.refusal)
+            except Rejected:
+                self.caller.forget(result.key)
+                if retried:
+                    raise
+                retried = bypass = True
+                continue
+            return Body(text, [result.key], usage, cost, cached)
+
+
+def _token_usage(usage: dict) -> dict:
+    return {k: v for k, v in usage.items() if k in ("prompt_tokens", "completion_tokens", "cached_tokens")}
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass
+class Plan:
+    todo: list[PairStatus]
+    statuses: list[PairStatus]
+    notes: list[str]
+    broken: list[PairStatus]
+
+
+def _check_names(names: tuple[str, ...], known: dict, kind: str, folder: str) -> None:
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, list(known), n=1)
+            raise ConfigError(f"no {kind} {name!r} (no file {folder}/{name}.yaml)" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+
+
+def make_plan(glossary: Glossary, settings: Settings, store: Store, concepts: tuple[str, ...] = (), personas: tuple[str, ...] = (), force: bool = False) -> Plan:
+    """Which pairs to generate, in a stable order (concept, then persona tab order)."""
+    _check_names(concepts, glossary.concepts, "concept", settings.concepts_dir)
+    _check_names(personas, glossary.personas, "persona", settings.personas_dir)
+    statuses = glossary_status(glossary, settings, store)
+    chosen = [
+        s for s in statuses
+        if s.state != ORPHAN and (not concepts or s.concept in concepts) and (not personas or s.persona in personas)
+    ]
+    todo = [s for s in chosen if s.needs_generation or (force and s.state == FRESH)]
+    notes = []
+    drafts = sorted({s.concept for s in chosen if s.state == DRAFT and s.concept in concepts})
+    if drafts:
+        notes.append(f"skipped drafts (add key facts and remove `draft: true` to generate them): {', '.join(drafts)}")
+    kept = [s for s in chosen if s.state in (CURATED, REVIEW)]
+    if force and kept:
+        notes.append(f"kept {len(kept)} curated pair{'s' if len(kept) != 1 else ''}: curated texts are never regenerated, not even with --force")
+    broken = [s for s in chosen if s.state == BROKEN]
+    return Plan(todo, statuses, notes, broken)
+
+
+def _why(status: PairStatus) -> str:
+    return "fresh, forced" if status.state == FRESH else status.describe()
+
+
+STALE_TEMP_SECONDS = 10.0
+
+
+def remove_stale_temp_files(store: Store) -> int:
+    """Temporary files left by a writer that was killed mid-write (`.<persona>.md.*.tmp`)."""
+    removed = 0
+    if not store.root.is_dir():
+        return removed
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for path in store.root.glob("*/.*.md.*.tmp"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def stamp_edited(store: Store, statuses: list[PairStatus]) -> list[str]:
+    """Generated texts that a person edited become curated, so no run ever overwrites them."""
+    stamped = []
+    for s in statuses:
+        e = s.explanation
+        if e is not None and e.edited:
+            e.meta["source"] = "curated"
+            recorded = e.meta.get("inputs")
+            if isinstance(recorded, dict):
+                e.meta["fingerprint"] = combine(recorded, CONTENT_INPUTS)
+            store.write(e)
+            stamped.append(f"{s.concept}/{s.persona}")
+    return stamped
+
+
+class Progress(Protocol):
+    """Told about every finished pair (the CLI shows a bar or a line)."""
+
+    def advance(self, result: PairResult) -> None: ...
+
+
+class Run:
+    """One `glossary generate` run over planned pairs."""
+
+    def __init__(self, settings: Settings, glossary: Glossary, store: Store, caller: ModelCaller, *, force: bool, progress: Progress):
+        self.settings = settings
+        self.glossary = glossary
+        self.store = store
+        self.caller = caller
+        self.pipeline = Pipeline(settings, glossary, caller, force=force)
+        self.progress = progress
+        self.results: dict[tuple[str, str], PairResult] = {}
+        self.judge = None
+        if settings.verify:
+            self.judge = _load_judge()
+
+    async def all(self, todo: list[PairStatus]) -> None:
+        # Twice as many workers as requests may be in flight, each taking the next pair when done:
+        # a pair's prompt is built while others wait for answers. One task per pair built every
+        # prompt of the run before the first request left (seconds, for tens of thousands).
+        pending = iter(todo)
+
+        async def worker() -> None:
+            for status in pending:
+                await self.one(status)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(len(todo), 2 * self.caller.limiter.jobs)):
+                    group.create_task(worker())
+        except* ModelError as errors:
+            raise errors.exceptions[0] from None
+
+    async def one(self, status: PairStatus) -> None:
+        started = time.monotonic()
+        result = PairResult(status.concept, status.persona, "failed", why=_why(status))
+        spending = {"cost": 0.0}
+        SPENDING.set(spending)  # this task's own context: every call it makes adds its cost here
+        try:
+            await self._generate(status, result)
+            result.state = "generated"
+        except BudgetReached as exc:
+            result.state, result.error = "skipped", str(exc)
+        except (Rejected, CallError) as exc:
+            result.error = redact(str(exc))
+        except ModelError:
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in one pair must not stop the others
+            result.error = redact(f"{type(exc).__name__}: {exc}")
+        result.cost = spending["cost"]
+        result.cached = not spending.get("calls")  # no request at all: everything came from the cache
+        result.seconds = time.monotonic() - started
+        self.results[(status.concept, status.persona)] = result
+        self.progress.advance(result)
+
+    async def _generate(self, status: PairStatus, result: PairResult) -> None:
+        concept = self.glossary.concepts[status.concept]
+        persona = self.glossary.personas[status.persona]
+        feedback = None
+        verdict = None
+        rounds = 2 if self.judge is not None else 1
+        for round_ in range(1, rounds + 1):
+            body = await self.pipeline.body(concept, persona, feedback)
+            add_usage(result.usage, body.usage)
+            if self.judge is None:
+                result.check = ""
+                break
+            try:
+                verdict = await self.judge.check(self.caller, self.settings, self.glossary, concept, persona, body.text)
+            except self.judge.VerdictError as exc:
+                raise Rejected(f"the fact check's verdict could not be read: {exc}") from None
+            if verdict.passed:
+                result.check = "checked" if round_ == 1 else "checked, passed on the second try"
+                break
+            for key in body.keys:
+                self.caller.forget(key)
+            feedback = list(verdict.failures)
+        else:
+            findings = "; ".join(verdict.failures) if verdict is not None else "no findings"
+            raise Rejected(f"failed the fact check twice: {findings}")
+        await asyncio.to_thread(self._write, status, body.text, result, verdict)
+
+    def _write(self, status: PairStatus, text: str, result: PairResult, verdict) -> None:
+        if status.explanation is not None or self.store.exists(status.concept, status.persona):
+            try:  # a person may have edited (or written) the text while the model was answering
+                current = self.store.read(status.concept, status.persona)
+            except StoreError as exc:
+                raise Rejected(f"not written: {exc}") from None
+            if current is not None and current.curated:
+                raise Rejected("not written: the text was edited during the run, and edits are kept")
+        usage = dict(result.usage)
+        cost = usage_cost(self.settings, self.settings.model, usage)
+        if cost is not None:
+            usage["cost_usd"] = round(cost, 6)
+        meta: dict[str, Any] = {
+            "source": "generated",
+            "model": self.settings.model,
+            "date": dt.date.today().isoformat(),
+            "fingerprint": combine(status.inputs),
+            "inputs": dict(status.inputs),
+            "usage": usage,
+        }
+        if verdict is not None:
+            meta["verdict"] = verdict.front_matter()
+        else:
+            meta["verify"] = False
+        self.store.write(Explanation(status.concept, status.persona, text, meta))
+
+
+def _load_judge():
+    try:
+        from generator.writing import judge
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.judge":
+            raise
+        raise ConfigError("the faithfulness check is on (verify: true) but not available in this installation; set `verify: false` under the glossary plugin in mkdocs.yml, or GLOSSARY_VERIFY=false") from None
+    return judge
