@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: venv site serve test bench clean
+.PHONY: venv site serve test lint bench clean
 
 $(BIN)/glossary: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ site: venv
 serve: venv
 	$(BIN)/mkdocs serve
 
-test: venv
+test: venv lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -104,18 +104,38 @@ with open(sys.argv[1], "w") as handle:
 
 def run(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> Run:
     """Run a command, timing it and reading its own peak memory (the launcher's wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile(suffix=".json") as measured:
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, measured.name, *argv], cwd=cwd, env=env or clean_env(), stdout=out, stderr=err)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as measured,
+    ):
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", LAUNCHER, measured.name, *argv],
+            cwd=cwd,
+            env=env or clean_env(),
+            stdout=out,
+            stderr=err,
+        )
         proc.wait()
         out.seek(0)
         err.seek(0)
         try:
             figures = json.loads(Path(measured.name).read_text())
         except ValueError:
-            raise SystemExit(f"bench: could not run {' '.join(argv)}: {err.read().decode('utf-8', 'replace')[-2000:]}") from None
-        result = Run(figures["seconds"], figures["max_rss_kb"] / 1024, figures["returncode"], out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+            raise SystemExit(
+                f"bench: could not run {' '.join(argv)}: {err.read().decode('utf-8', 'replace')[-2000:]}"
+            ) from None
+        result = Run(
+            figures["seconds"],
+            figures["max_rss_kb"] / 1024,
+            figures["returncode"],
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
     if check and result.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(argv)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+        raise SystemExit(
+            f"bench: {' '.join(argv)} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
     return result
 
 
@@ -153,7 +173,13 @@ class Target:
         return {"<=": self.value <= self.bound, "<": self.value < self.bound, "==": self.value == self.bound}[self.op]
 
     def line(self) -> str:
-        bound = f"{self.bound:.{self.digits}f}" if self.digits == 0 else f"{self.bound:.2f}".rstrip("0").rstrip(".") if self.bound != 1.1 else "1.10"
+        bound = (
+            f"{self.bound:.{self.digits}f}"
+            if self.digits == 0
+            else f"{self.bound:.2f}".rstrip("0").rstrip(".")
+            if self.bound != 1.1
+            else "1.10"
+        )
         return f"{self.name}: {self.value:.{self.digits}f} (target {self.op} {bound})"
 
 
@@ -183,7 +209,10 @@ class Report:
             print(target.line(), file=out)
         met = [t for t in self.targets if t.met]
         missed = [t.name for t in self.targets if not t.met]
-        print(f"targets met: {len(met)}/{len(self.targets)}" + (f" (missed: {', '.join(missed)})" if missed else ""), file=out)
+        print(
+            f"targets met: {len(met)}/{len(self.targets)}" + (f" (missed: {', '.join(missed)})" if missed else ""),
+            file=out,
+        )
 
 
 def machine() -> dict:
@@ -217,7 +246,9 @@ def machine() -> dict:
 # --------------------------------------------------------------------------- build
 
 
-MENTION_RE = re.compile(rb'<a href="[^"]*" title="[^"]*">.*?</a>', re.S)  # the linker's links (Material's put class first)
+MENTION_RE = re.compile(
+    rb'<a href="[^"]*" title="[^"]*">.*?</a>', re.S
+)  # the linker's links (Material's put class first)
 
 
 def count_pages(site: Path) -> tuple[int, int, int, int]:
@@ -235,7 +266,9 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, maker: synth.Synt
         if not (root / "mkdocs.yml").exists():
             log(f"writing a glossary of {n} concepts x {PERSONAS} personas")
             info = synth.write_glossary(root, maker, n, PERSONAS)
-            log(f"  {info['explanations']} explanations, {info['mean_words']:.0f} words on average; pre-rendering the plain site")
+            log(
+                f"  {info['explanations']} explanations, {info['mean_words']:.0f} words on average; pre-rendering the plain site"
+            )
             synth.write_plain(root, plain)
         fixtures[n] = (root, plain)
     for n, (root, _) in fixtures.items():
@@ -254,7 +287,11 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, maker: synth.Synt
             for kind, folder in order:
                 site = folder / "site-out"
                 shutil.rmtree(site, ignore_errors=True)
-                argv = glossary("build", "-f", str(folder / "mkdocs.yml"), "-d", str(site)) if kind == "glossary" else mkdocs("build", "-q", "-f", str(folder / "mkdocs.yml"), "-d", str(site))
+                argv = (
+                    glossary("build", "-f", str(folder / "mkdocs.yml"), "-d", str(site))
+                    if kind == "glossary"
+                    else mkdocs("build", "-q", "-f", str(folder / "mkdocs.yml"), "-d", str(site))
+                )
                 result = run(argv, cwd=folder)
                 pages = count_pages(site)
                 if pages[0] != n:
@@ -262,25 +299,52 @@ def bench_build(work: Path, sizes: tuple[int, ...], runs: int, maker: synth.Synt
                 sizes_seen[(kind, n)] = pages
                 if rep >= 0:
                     times.setdefault((kind, n), []).append(result.seconds)
-                log(f"  {'warm-up' if rep < 0 else f'run {rep + 1}'}: {kind} build, {n} concepts: {result.seconds:.1f} s")
-    result = {"times": {f"{k}-{n}": v for (k, n), v in times.items()}, "pages": {f"{k}-{n}": v for (k, n), v in sizes_seen.items()}}
+                log(
+                    f"  {'warm-up' if rep < 0 else f'run {rep + 1}'}: {kind} build, {n} concepts: {result.seconds:.1f} s"
+                )
+    result = {
+        "times": {f"{k}-{n}": v for (k, n), v in times.items()},
+        "pages": {f"{k}-{n}": v for (k, n), v in sizes_seen.items()},
+    }
     for n in sizes:
         g, m = median(times[("glossary", n)]), median(times[("mkdocs", n)])
         pages_g, pages_m = sizes_seen[("glossary", n)], sizes_seen[("mkdocs", n)]
         report.row("build", f"{n} concepts: glossary build / mkdocs build (s)", f"{g:.2f} / {m:.2f} = {g / m:.2f}x")
-        report.row("build", f"{n} concepts: per concept, glossary / mkdocs (ms)", f"{g / n * 1000:.1f} / {m / n * 1000:.1f}")
-        report.row("build", f"{n} concepts: HTML per concept page, glossary / mkdocs (KB)", f"{pages_g[1] / n / 1024:.1f} / {pages_m[1] / n / 1024:.1f}")
-        report.row("build", f"{n} concepts: of which links to other concepts (mentions) (KB)", f"{pages_g[3] / n / 1024:.1f}")
-        report.row("build", f"{n} concepts: whole site, glossary / mkdocs (MB)", f"{pages_g[2] / 1e6:.1f} / {pages_m[2] / 1e6:.1f}")
+        report.row(
+            "build", f"{n} concepts: per concept, glossary / mkdocs (ms)", f"{g / n * 1000:.1f} / {m / n * 1000:.1f}"
+        )
+        report.row(
+            "build",
+            f"{n} concepts: HTML per concept page, glossary / mkdocs (KB)",
+            f"{pages_g[1] / n / 1024:.1f} / {pages_m[1] / n / 1024:.1f}",
+        )
+        report.row(
+            "build", f"{n} concepts: of which links to other concepts (mentions) (KB)", f"{pages_g[3] / n / 1024:.1f}"
+        )
+        report.row(
+            "build",
+            f"{n} concepts: whole site, glossary / mkdocs (MB)",
+            f"{pages_g[2] / 1e6:.1f} / {pages_m[2] / 1e6:.1f}",
+        )
     small, mid, large = sizes
     g = {n: median(times[("glossary", n)]) for n in sizes}
     m = {n: median(times[("mkdocs", n)]) for n in sizes}
     bytes_per_page = {n: sizes_seen[("glossary", n)][1] / n for n in sizes}
     report.targets.append(Target(f"build_overhead_{mid}", g[mid] / m[mid], "<=", 1.10))
-    report.targets.append(Target("html_bytes_per_page_growth", bytes_per_page[large] / bytes_per_page[small], "<=", 1.2))
+    report.targets.append(
+        Target("html_bytes_per_page_growth", bytes_per_page[large] / bytes_per_page[small], "<=", 1.2)
+    )
     report.targets.append(Target("build_time_per_concept_growth", (g[large] / large) / (g[small] / small), "<=", 1.2))
-    report.row("build", f"growth {large} vs {mid}: time per concept, glossary / mkdocs", f"{(g[large] / large) / (g[mid] / mid):.2f} / {(m[large] / large) / (m[mid] / mid):.2f}")
-    report.row("build", f"build overhead at {small} / {large} concepts", f"{g[small] / m[small]:.2f}x / {g[large] / m[large]:.2f}x")
+    report.row(
+        "build",
+        f"growth {large} vs {mid}: time per concept, glossary / mkdocs",
+        f"{(g[large] / large) / (g[mid] / mid):.2f} / {(m[large] / large) / (m[mid] / mid):.2f}",
+    )
+    report.row(
+        "build",
+        f"build overhead at {small} / {large} concepts",
+        f"{g[small] / m[small]:.2f}x / {g[large] / m[large]:.2f}x",
+    )
     return result
 
 
@@ -315,7 +379,9 @@ def bench_status(work: Path, size: int, floor_size: int, runs: int, maker: synth
         warm.append(second.seconds)
         floor.append(base.seconds)
         rss += [first.max_rss_mb, second.max_rss_mb]
-        log(f"  run {rep + 1}: status cold {first.seconds:.2f} s ({first.max_rss_mb:.0f} MB), warm {second.seconds:.2f} s ({second.max_rss_mb:.0f} MB), mkdocs build {floor_size}: {base.seconds:.1f} s")
+        log(
+            f"  run {rep + 1}: status cold {first.seconds:.2f} s ({first.max_rss_mb:.0f} MB), warm {second.seconds:.2f} s ({second.max_rss_mb:.0f} MB), mkdocs build {floor_size}: {base.seconds:.1f} s"
+        )
     c, w, f = median(cold), median(warm), median(floor)
     report.row("status", f"{size} x {PERSONAS}: status cold / warm (s)", f"{c:.2f} / {w:.2f}")
     report.row("status", f"mkdocs build on {floor_size} concepts (s)", f"{f:.2f}")
@@ -358,7 +424,9 @@ def _generate(root: Path, server) -> tuple[Run, list]:
     before = len(server.requests)
     env = clean_env(OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=server.base_url, GLOSSARY_VERIFY="false")
     started = time.monotonic()
-    result = run(glossary("generate", "--jobs", str(JOBS), "-f", str(root / "mkdocs.yml")), cwd=root, env=env, check=False)
+    result = run(
+        glossary("generate", "--jobs", str(JOBS), "-f", str(root / "mkdocs.yml")), cwd=root, env=env, check=False
+    )
     ended = time.monotonic()
     with server.lock:
         requests = list(server.requests[before:])
@@ -375,15 +443,29 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
         synth.write_glossary(template, maker, concepts, PERSONAS, explanations=0)
     floor = pairs * LATENCY / JOBS
     limited_floor = pairs * LATENCY / LIMIT
-    first_t, rerun_t, rerun_requests, limited_t, refused_share, lost, spans, limited_spans = [], [], [], [], [], [], [], []
+    first_t, rerun_t, rerun_requests, limited_t, refused_share, lost, spans, limited_spans = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     startups, tails, sdk_starts = [], [], []
-    with FakeOpenAI(latency=LATENCY) as open_server, FakeOpenAI(latency=LATENCY, max_in_flight=LIMIT, retry_after=1) as limited_server:
+    with (
+        FakeOpenAI(latency=LATENCY) as open_server,
+        FakeOpenAI(latency=LATENCY, max_in_flight=LIMIT, retry_after=1) as limited_server,
+    ):
         for rep in range(runs):
             sdk_starts.append(run([str(BIN / "python"), "-c", SDK_START], cwd=REPO, env=clean_env()).seconds)
             root = _fresh_copy(template, work / "generate-run")
             first, requests = _generate(root, open_server)
             if first.returncode != 0:
-                raise SystemExit(f"bench: glossary generate failed ({first.returncode}):\n{first.stdout[-2000:]}\n{first.stderr[-2000:]}")
+                raise SystemExit(
+                    f"bench: glossary generate failed ({first.returncode}):\n{first.stdout[-2000:]}\n{first.stderr[-2000:]}"
+                )
             chats = [r for r in requests if r.path.endswith("/chat/completions")]
             span = max(r.finished or r.time for r in chats) - min(r.time for r in chats) if chats else float("nan")
             if chats:
@@ -392,7 +474,9 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
             _check_fresh(root, pairs)
             again, again_requests = _generate(root, open_server)
             if again.returncode != 0:
-                raise SystemExit(f"bench: the rerun failed ({again.returncode}):\n{again.stdout[-2000:]}\n{again.stderr[-2000:]}")
+                raise SystemExit(
+                    f"bench: the rerun failed ({again.returncode}):\n{again.stdout[-2000:]}\n{again.stderr[-2000:]}"
+                )
             root = _fresh_copy(template, work / "generate-run")
             limited, limited_requests = _generate(root, limited_server)
             missing = _missing(root, pairs)
@@ -411,23 +495,59 @@ def bench_generate(work: Path, pairs: int, runs: int, maker: synth.Synth, report
             limited_t.append(limited.seconds if limited.returncode == 0 else float("inf"))
             refused_share.append(share)
             lost.append(missing)
-            log(f"  run {rep + 1}: generate {first.seconds:.2f} s ({len([r for r in requests if r.status == 200])} answers), rerun {again.seconds:.2f} s ({len(again_requests)} requests), "
-                f"limited {limited.seconds:.2f} s (exit {limited.returncode}, {len(chats)} requests, {sum(1 for r in chats if r.status == 429)} refused, {missing} pairs not written)")
-    g, s, r, l, sdk = median(first_t), median(spans), median(rerun_t), median(limited_t), median(sdk_starts)
-    report.row("generate", f"{pairs} pairs, --jobs {JOBS}, {LATENCY * 1000:.0f} ms latency: wall / server span (s)", f"{g:.2f} / {s:.2f} (floor {floor:.2f})")
-    report.row("generate", "before the first request / after the last answer (s)", f"{median(startups):.2f} / {median(tails):.2f}")
-    report.row("generate", "floor: the SDK's start-up (a fresh Python, `import openai`, a client) + pairs x latency / jobs (s)", f"{sdk:.2f} + {floor:.2f} = {sdk + floor:.2f}")
-    report.row("generate", "wall / latency bound alone; server span / latency bound", f"{g / floor:.2f}x; {s / floor:.2f}x")
+            log(
+                f"  run {rep + 1}: generate {first.seconds:.2f} s ({len([r for r in requests if r.status == 200])} answers), rerun {again.seconds:.2f} s ({len(again_requests)} requests), "
+                f"limited {limited.seconds:.2f} s (exit {limited.returncode}, {len(chats)} requests, {sum(1 for r in chats if r.status == 429)} refused, {missing} pairs not written)"
+            )
+    g, s, r, lim, sdk = median(first_t), median(spans), median(rerun_t), median(limited_t), median(sdk_starts)
+    report.row(
+        "generate",
+        f"{pairs} pairs, --jobs {JOBS}, {LATENCY * 1000:.0f} ms latency: wall / server span (s)",
+        f"{g:.2f} / {s:.2f} (floor {floor:.2f})",
+    )
+    report.row(
+        "generate",
+        "before the first request / after the last answer (s)",
+        f"{median(startups):.2f} / {median(tails):.2f}",
+    )
+    report.row(
+        "generate",
+        "floor: the SDK's start-up (a fresh Python, `import openai`, a client) + pairs x latency / jobs (s)",
+        f"{sdk:.2f} + {floor:.2f} = {sdk + floor:.2f}",
+    )
+    report.row(
+        "generate", "wall / latency bound alone; server span / latency bound", f"{g / floor:.2f}x; {s / floor:.2f}x"
+    )
     report.row("generate", "rerun with nothing changed: wall (s) / requests", f"{r:.2f} / {max(rerun_requests)}")
-    report.row("generate", f"refusing beyond {LIMIT} in flight: wall / server span (s)", f"{l:.2f} / {median(limited_spans):.2f} (floor {limited_floor:.2f})")
-    report.row("generate", "refusing: share refused after the first second / pairs not written", f"{median(refused_share):.3f} / {max(lost)}")
+    report.row(
+        "generate",
+        f"refusing beyond {LIMIT} in flight: wall / server span (s)",
+        f"{lim:.2f} / {median(limited_spans):.2f} (floor {limited_floor:.2f})",
+    )
+    report.row(
+        "generate",
+        "refusing: share refused after the first second / pairs not written",
+        f"{median(refused_share):.3f} / {max(lost)}",
+    )
     report.targets.append(Target("generation_ratio", g / (floor + sdk), "<=", 1.15))
     report.targets.append(Target("generation_rerun_requests", float(max(rerun_requests)), "==", 0, digits=0))
     report.targets.append(Target("generation_rerun_time_ratio", r / g, "<", 0.2, digits=3))
-    report.targets.append(Target("generation_limited_ratio", l / limited_floor, "<=", 1.5))
+    report.targets.append(Target("generation_limited_ratio", lim / limited_floor, "<=", 1.5))
     report.targets.append(Target("generation_limited_pairs_lost", float(max(lost)), "==", 0, digits=0))
     report.targets.append(Target("generation_refused_share_after_1s", median(refused_share), "<", 0.10, digits=3))
-    return {"first": first_t, "sdk_start": sdk_starts, "span": spans, "startup": startups, "tail": tails, "rerun": rerun_t, "rerun_requests": rerun_requests, "limited": limited_t, "limited_span": limited_spans, "refused_share": refused_share, "lost": lost}
+    return {
+        "first": first_t,
+        "sdk_start": sdk_starts,
+        "span": spans,
+        "startup": startups,
+        "tail": tails,
+        "rerun": rerun_t,
+        "rerun_requests": rerun_requests,
+        "limited": limited_t,
+        "limited_span": limited_spans,
+        "refused_share": refused_share,
+        "lost": lost,
+    }
 
 
 def _statuses(root: Path) -> str:
@@ -450,9 +570,13 @@ def _missing(root: Path, pairs: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a smoke check")
-    parser.add_argument("--only", action="append", choices=("build", "status", "generate"), help="run only this part (repeatable)")
+    parser.add_argument(
+        "--only", action="append", choices=("build", "status", "generate"), help="run only this part (repeatable)"
+    )
     parser.add_argument("--runs", type=int, help="interleaved runs per figure (default 3, 1 with --quick)")
     parser.add_argument("--workdir", type=Path, help="keep the fixtures in this folder (reused when present)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -464,7 +588,13 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     report = Report()
     info = machine()
-    report.data = {"machine": info, "quick": args.quick, "runs": runs, "sizes": sizes, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    report.data = {
+        "machine": info,
+        "quick": args.quick,
+        "runs": runs,
+        "sizes": sizes,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     log(f"bench in {work} ({'quick, ' if args.quick else ''}{runs} run(s); {', '.join(parts)})")
     started = time.perf_counter()
     maker = synth.Synth(synth.load_corpus())
@@ -484,15 +614,26 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
     report.row("machine", "CPU / cores / memory", f"{info['cpu']} / {info['nproc']} / {info['memory']}")
-    report.row("machine", "Python / MkDocs / Material", f"{info['python']} / {info['mkdocs']} / {info['mkdocs-material']}")
+    report.row(
+        "machine", "Python / MkDocs / Material", f"{info['python']} / {info['mkdocs']} / {info['mkdocs-material']}"
+    )
     report.row("bench", "runs per figure / wall time", f"{runs} / {elapsed / 60:.1f} min")
     if args.quick:
-        report.notes.append(f"--quick: sizes {sizes['build_sizes']}, status on {sizes['status_size']}, {sizes['pairs']} pairs, one run: a smoke check, not the targets")
+        report.notes.append(
+            f"--quick: sizes {sizes['build_sizes']}, status on {sizes['status_size']}, {sizes['pairs']} pairs, one run: a smoke check, not the targets"
+        )
     report.print()
-    report.data.update(targets=[{"name": t.name, "value": t.value, "op": t.op, "bound": t.bound, "met": t.met} for t in report.targets], elapsed_s=elapsed)
+    report.data.update(
+        targets=[
+            {"name": t.name, "value": t.value, "op": t.op, "bound": t.bound, "met": t.met} for t in report.targets
+        ],
+        elapsed_s=elapsed,
+    )
     out = HERE / "out"
     out.mkdir(exist_ok=True)
-    (out / ("results-quick.json" if args.quick else "results.json")).write_text(json.dumps(report.data, indent=2, default=str), encoding="utf-8")
+    (out / ("results-quick.json" if args.quick else "results.json")).write_text(
+        json.dumps(report.data, indent=2, default=str), encoding="utf-8"
+    )
     return 1 if args.check and not all(t.met for t in report.targets) else 0
 
 

@@ -27,18 +27,60 @@ DATE = "2026-11-27"
 MODEL = "gpt-4o-mini"
 
 QUALIFIERS = [
-    "", "in computer vision", "in natural language processing", "for time series", "in reinforcement learning",
-    "for recommender systems", "in speech recognition", "on graphs", "in robotics", "for tabular data",
-    "in medical imaging", "in finance", "in genomics", "for anomaly detection", "in search ranking",
-    "for edge devices", "in federated settings", "in climate science", "for fraud detection", "in astronomy",
-    "for autonomous driving", "in drug discovery", "for code models", "in materials science", "for music",
-    "in epidemiology", "for satellite imagery", "in chemistry", "for e-commerce", "in particle physics",
-    "for translation", "in education",
+    "",
+    "in computer vision",
+    "in natural language processing",
+    "for time series",
+    "in reinforcement learning",
+    "for recommender systems",
+    "in speech recognition",
+    "on graphs",
+    "in robotics",
+    "for tabular data",
+    "in medical imaging",
+    "in finance",
+    "in genomics",
+    "for anomaly detection",
+    "in search ranking",
+    "for edge devices",
+    "in federated settings",
+    "in climate science",
+    "for fraud detection",
+    "in astronomy",
+    "for autonomous driving",
+    "in drug discovery",
+    "for code models",
+    "in materials science",
+    "for music",
+    "in epidemiology",
+    "for satellite imagery",
+    "in chemistry",
+    "for e-commerce",
+    "in particle physics",
+    "for translation",
+    "in education",
 ]
 TAG_POOL = [
-    "optimization", "statistics", "deep-learning", "linear-algebra", "probability", "evaluation", "training",
-    "regularization", "architecture", "data", "inference", "clustering", "classification", "regression",
-    "unsupervised", "supervised", "generative", "efficiency", "theory", "tooling",
+    "optimization",
+    "statistics",
+    "deep-learning",
+    "linear-algebra",
+    "probability",
+    "evaluation",
+    "training",
+    "regularization",
+    "architecture",
+    "data",
+    "inference",
+    "clustering",
+    "classification",
+    "regression",
+    "unsupervised",
+    "supervised",
+    "generative",
+    "efficiency",
+    "theory",
+    "tooling",
 ]
 MISCONCEPTIONS = [
     "{t} always needs labelled data for every example.",
@@ -55,7 +97,11 @@ EXTRA_PERSONAS = {
         "name": "Product designer",
         "description": "A product designer who shapes interfaces for features built on machine learning.",
         "background": "Runs user research, sketches flows, prototypes in Figma, reads usage dashboards and A/B test results; no programming or statistics beyond the basics.",
-        "analogies": ["design systems and component libraries", "user research and usability testing", "A/B tests and funnels"],
+        "analogies": [
+            "design systems and component libraries",
+            "user research and usability testing",
+            "A/B tests and funnels",
+        ],
         "avoid": ["formulas", "unexplained acronyms"],
         "tone": "visual and practical; concrete examples from products people use",
         "length": 250,
@@ -102,7 +148,7 @@ def load_corpus(folder: Path = CORPUS) -> list[Term]:
         if text.startswith("---\n"):
             end = text.find("\n---", 3)
             meta = yaml.safe_load(text[4:end]) or {}
-            body = text[end + 4:]
+            body = text[end + 4 :]
         lines = [ln for ln in body.splitlines() if not re.match(r"^\s*\[[^\]]+\]:\s", ln)]
         paragraphs = []
         for block in re.split(r"\n\s*\n", "\n".join(lines)):
@@ -117,7 +163,13 @@ def load_corpus(folder: Path = CORPUS) -> list[Term]:
             slug=path.stem,
             title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()).strip(),
             related=[str(r) for r in meta.get("related_terms") or []],
-            references=[r for r in meta.get("references") or [] if isinstance(r, dict) and str(r.get("link_url", "")).startswith(("http://", "https://")) and r.get("link_title")],
+            references=[
+                r
+                for r in meta.get("references") or []
+                if isinstance(r, dict)
+                and str(r.get("link_url", "")).startswith(("http://", "https://"))
+                and r.get("link_title")
+            ],
             paragraphs=paragraphs,
         )
         for para in paragraphs:
@@ -187,7 +239,7 @@ class Synth:
             slugs[slug] = index
             rows.append((index, term, title, slug))
         by_term_gen: dict[tuple[str, int], str] = {}
-        for index, term, title, slug in rows:
+        for index, term, _title, slug in rows:
             by_term_gen.setdefault((term.slug, index // len(self.terms)), slug)
         all_slugs = [r[3] for r in rows]
         names_seen: set[str] = {r[2].casefold() for r in rows}
@@ -197,7 +249,9 @@ class Synth:
             gen = index // len(self.terms)
             qualifier = QUALIFIERS[gen % len(QUALIFIERS)]
             source = term if term.sentences else self.bodies[index % len(self.bodies)]
-            related = [by_term_gen[(r, gen)] for r in term.related if (r, gen) in by_term_gen and by_term_gen[(r, gen)] != slug]
+            related = [
+                by_term_gen[(r, gen)] for r in term.related if (r, gen) in by_term_gen and by_term_gen[(r, gen)] != slug
+            ]
             while len(related) < 3 and len(all_slugs) > 4:
                 other = all_slugs[rng.randrange(len(all_slugs))]
                 if other != slug and other not in related:
@@ -210,28 +264,57 @@ class Synth:
                     definition = " ".join(words[:110]).rstrip(",;:") + "."
             else:
                 picks = rng.sample(source.sentences, min(2, len(source.sentences)))
-                definition = f"{term.title} is a machine-learning concept closely tied to {source.title}. " + " ".join(picks)
+                definition = f"{term.title} is a machine-learning concept closely tied to {source.title}. " + " ".join(
+                    picks
+                )
             if qualifier:
                 definition += f" This entry covers how it is used {qualifier}."
-            summary = _one_sentence(term.paragraphs[0] if term.paragraphs else "", f"A machine-learning concept related to {source.title}.")
+            summary = _one_sentence(
+                term.paragraphs[0] if term.paragraphs else "", f"A machine-learning concept related to {source.title}."
+            )
             if qualifier:
                 summary = summary[:-1] + f", as applied {qualifier}."
-            facts = [s for s in (term.sentences or source.sentences)[:3]] or [f"{term.title} is used {qualifier or 'in machine learning'}."]
+            facts = [s for s in (term.sentences or source.sentences)[:3]] or [
+                f"{term.title} is used {qualifier or 'in machine learning'}."
+            ]
             facts = facts[: rng.randint(2, 3)] if len(facts) >= 2 else facts
             misconceptions = [m.format(t=term.title) for m in rng.sample(MISCONCEPTIONS, rng.randint(1, 2))]
-            tags = sorted(set(rng.sample(TAG_POOL, rng.randint(2, 3)) + ([slugify(qualifier.split(" ", 1)[1])] if qualifier else [])))
+            tags = sorted(
+                set(
+                    rng.sample(TAG_POOL, rng.randint(2, 3))
+                    + ([slugify(qualifier.split(" ", 1)[1])] if qualifier else [])
+                )
+            )
             aliases = []
             match = re.search(r"\(([^)]+)\)", term.title)
             if match:
-                alias = f"{match.group(1)} {qualifier}".strip() + (f" {gen // len(QUALIFIERS) + 1}" if gen >= len(QUALIFIERS) else "")
+                alias = f"{match.group(1)} {qualifier}".strip() + (
+                    f" {gen // len(QUALIFIERS) + 1}" if gen >= len(QUALIFIERS) else ""
+                )
                 if alias.casefold() not in names_seen:
                     names_seen.add(alias.casefold())
                     aliases.append(alias)
-            sources = [{"title": str(r["link_title"]).strip(), "url": str(r["link_url"]).strip()} for r in term.references[:3]]
+            sources = [
+                {"title": str(r["link_title"]).strip(), "url": str(r["link_url"]).strip()} for r in term.references[:3]
+            ]
             if not sources:
-                sources = [{"title": f"{term.title} - Machine Learning Glossary", "url": f"https://machinelearning.wtf/terms/{term.slug}/"}]
-            data = {"title": title, "aliases": aliases, "summary": summary, "definition": definition, "facts": facts,
-                    "misconceptions": misconceptions, "tags": tags, "related": related, "sources": sources}
+                sources = [
+                    {
+                        "title": f"{term.title} - Machine Learning Glossary",
+                        "url": f"https://machinelearning.wtf/terms/{term.slug}/",
+                    }
+                ]
+            data = {
+                "title": title,
+                "aliases": aliases,
+                "summary": summary,
+                "definition": definition,
+                "facts": facts,
+                "misconceptions": misconceptions,
+                "tags": tags,
+                "related": related,
+                "sources": sources,
+            }
             out[slug] = {k: v for k, v in data.items() if v != []}
         return out
 
@@ -288,7 +371,9 @@ class Synth:
         if rng.random() < 0.3:
             blocks.insert(len(blocks) - 1, "### In practice")
         if rng.random() < 0.3:
-            blocks.append(f"In code you would meet it as `{slugify(title).replace('-', '_')[:30]}(x)`, one call among many.")
+            blocks.append(
+                f"In code you would meet it as `{slugify(title).replace('-', '_')[:30]}(x)`, one call among many."
+            )
         blocks.append(f"Where the analogy stops: {analogy} is only a picture; the definition below is the reference.")
         return "\n\n".join(blocks) + "\n"
 
@@ -342,7 +427,9 @@ def no_fsync():
         os.fsync = real
 
 
-def write_glossary(root: Path, synth: Synth, n: int, p: int, *, explanations: int | None = None, model: str = MODEL) -> dict:
+def write_glossary(
+    root: Path, synth: Synth, n: int, p: int, *, explanations: int | None = None, model: str = MODEL
+) -> dict:
     """A glossary site of n concepts x p personas with every pair fresh (the first `explanations` concepts only, if given)."""
     from generator.inputs.load import load_glossary
     from generator.settings import load_settings
@@ -359,9 +446,13 @@ def write_glossary(root: Path, synth: Synth, n: int, p: int, *, explanations: in
     for folder in ("concepts", "personas"):
         (root / folder).mkdir(exist_ok=True)
     for slug, data in concepts.items():
-        (root / "concepts" / f"{slug}.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        (root / "concepts" / f"{slug}.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
     for slug, data in personas.items():
-        (root / "personas" / f"{slug}.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        (root / "personas" / f"{slug}.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
     settings = load_settings(root / "mkdocs.yml")
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
     store = Store(settings.concepts_path)
@@ -376,12 +467,22 @@ def write_glossary(root: Path, synth: Synth, n: int, p: int, *, explanations: in
                 inputs = current_inputs(glossary, settings, slug, pslug)
                 body = synth.explanation(index, {**concepts[slug], "_term": term_of[slug]}, pslug, pdata)
                 words += len(body.split())
-                meta = {"source": "generated", "model": settings.model, "date": dt.date.fromisoformat(DATE).isoformat(),
-                        "fingerprint": combine(inputs), "inputs": inputs,
-                        "usage": {"prompt_tokens": 900, "completion_tokens": 340}}
+                meta = {
+                    "source": "generated",
+                    "model": settings.model,
+                    "date": dt.date.fromisoformat(DATE).isoformat(),
+                    "fingerprint": combine(inputs),
+                    "inputs": inputs,
+                    "usage": {"prompt_tokens": 900, "completion_tokens": 340},
+                }
                 store.write(Explanation(slug, pslug, body, meta))
                 written += 1
-    return {"concepts": len(concepts), "personas": len(personas), "explanations": written, "mean_words": words / max(written, 1)}
+    return {
+        "concepts": len(concepts),
+        "personas": len(personas),
+        "explanations": written,
+        "mean_words": words / max(written, 1),
+    }
 
 
 def write_plain(glossary_root: Path, plain_root: Path) -> dict:

@@ -22,8 +22,6 @@ def gc_paused():
             gc.enable()
 
 
-
-
 @contextmanager
 def long_lived_imports():
     """Import modules with the cycle collector paused, then keep what they built out of later collections."""

@@ -88,7 +88,7 @@ class Settings:
         table = {**DEFAULT_PRICES, **self.prices}
         return table.get(model)
 
-    def override(self, **values) -> "Settings":
+    def override(self, **values) -> Settings:
         """A copy with the given values, ignoring the ones left as None."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
@@ -96,10 +96,14 @@ class Settings:
 def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_url: str | None) -> Settings:
     """Settings from the plugin's validated options, then GLOSSARY_* environment variables."""
     values = {f.name: plugin_config[f.name] for f in fields(Settings) if f.name in plugin_config}
-    settings = apply_environment(Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values))
+    settings = apply_environment(
+        Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values)
+    )
     from generator import statcache
 
-    statcache.register(settings.root, settings.cache_path)  # load_glossary and glossary_status keep their stat cache there
+    statcache.register(
+        settings.root, settings.cache_path
+    )  # load_glossary and glossary_status keep their stat cache there
     return settings
 
 

@@ -55,7 +55,9 @@ def code_salt() -> str:
     import yaml
 
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{sys.hash_info.algorithm}|{pydantic.VERSION}|{yaml.__version__}".encode())
+    digest = hashlib.sha256(
+        f"{FORMAT}|{sys.version}|{sys.hash_info.algorithm}|{pydantic.VERSION}|{yaml.__version__}".encode()
+    )
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -79,7 +81,7 @@ class StatCache:
             self._load()
 
     @classmethod
-    def for_root(cls, root: Path, name: str) -> "StatCache":
+    def for_root(cls, root: Path, name: str) -> StatCache:
         return cls(location(root), name)
 
     @property

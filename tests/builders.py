@@ -30,7 +30,10 @@ CONCEPTS = {
         "aliases": ["LoRA"],
         "summary": "A fine-tuning method that trains a small low-rank update while the pretrained weights stay frozen.",
         "definition": "LoRA freezes the pretrained weight matrix W0 and learns an update BA of rank r << min(d, k).",
-        "facts": ["The pretrained weights are frozen.", "The update BA can be merged into W0, so inference is as fast as before."],
+        "facts": [
+            "The pretrained weights are frozen.",
+            "The update BA can be merged into W0, so inference is as fast as before.",
+        ],
         "misconceptions": ["LoRA compresses the training data."],
         "tags": ["fine-tuning"],
         "related": ["matrix-rank"],
@@ -48,8 +51,20 @@ CONCEPTS = {
 }
 
 PERSONAS = {
-    "physicist": {"name": "Physicist", "description": "A physics graduate student.", "background": "Linear algebra and perturbation theory.", "analogies": ["perturbation theory"], "order": 1},
-    "child": {"name": "Child", "description": "A curious eight-year-old.", "background": "Stickers, Lego and recipes.", "analogies": ["stickers"], "order": 2},
+    "physicist": {
+        "name": "Physicist",
+        "description": "A physics graduate student.",
+        "background": "Linear algebra and perturbation theory.",
+        "analogies": ["perturbation theory"],
+        "order": 1,
+    },
+    "child": {
+        "name": "Child",
+        "description": "A curious eight-year-old.",
+        "background": "Stickers, Lego and recipes.",
+        "analogies": ["stickers"],
+        "order": 2,
+    },
 }
 
 
@@ -59,7 +74,14 @@ def write_yaml(path: Path, data) -> Path:
     return path
 
 
-def make_glossary(root: Path, concepts: dict | None = None, personas: dict | None = None, *, language: str = "en", explanations: bool = False) -> Path:
+def make_glossary(
+    root: Path,
+    concepts: dict | None = None,
+    personas: dict | None = None,
+    *,
+    language: str = "en",
+    explanations: bool = False,
+) -> Path:
     """Write mkdocs.yml, docs/index.md, concepts and personas; optionally a curated text for every pair."""
     concepts = CONCEPTS if concepts is None else concepts
     personas = PERSONAS if personas is None else personas
@@ -76,7 +98,10 @@ def make_glossary(root: Path, concepts: dict | None = None, personas: dict | Non
     if explanations:
         for slug in concepts:
             for persona in personas:
-                write_text(root / "concepts" / slug / f"{persona}.md", f"---\nsource: curated\n---\nA hand-written explanation of {slug} for the {persona}.\n")
+                write_text(
+                    root / "concepts" / slug / f"{persona}.md",
+                    f"---\nsource: curated\n---\nA hand-written explanation of {slug} for the {persona}.\n",
+                )
     return root
 
 

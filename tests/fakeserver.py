@@ -36,9 +36,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional, Union
+from typing import Any
 
 __all__ = ["FakeOpenAI", "Fault", "Reply", "RecordedRequest", "default_responder", "error_body"]
 
@@ -53,12 +54,12 @@ MODELS_PATH = "/v1/models"
 class Reply:
     """What the responder returns for a normal answer (a plain ``str`` is also accepted)."""
 
-    content: Optional[str]
+    content: str | None
     finish_reason: str = "stop"
-    prompt_tokens: Optional[int] = None
-    completion_tokens: Optional[int] = None
-    cached_tokens: Optional[int] = None
-    refusal: Optional[str] = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached_tokens: int | None = None
+    refusal: str | None = None
 
 
 @dataclass
@@ -67,7 +68,7 @@ class Fault:
 
     kind: str  # "status" | "hang" | "drop" | "truncate"
     code: int = 0
-    retry_after: Optional[Union[int, float, str]] = None
+    retry_after: int | float | str | None = None
     body: Any = None
     seconds: float = 0.0
     text: str = ""
@@ -77,27 +78,27 @@ class Fault:
     def status(
         cls,
         code: int,
-        retry_after: Optional[Union[int, float, str]] = None,
+        retry_after: int | float | str | None = None,
         body: Any = None,
-        headers: Optional[dict] = None,
-    ) -> "Fault":
+        headers: dict | None = None,
+    ) -> Fault:
         """Answer with HTTP ``code``. ``body`` (dict or str) defaults to an OpenAI error JSON
         matching the code (401 invalid_api_key, 404 model_not_found, 429 rate_limit_exceeded,
         5xx server_error, ...). ``retry_after`` sets the ``Retry-After`` header."""
         return cls("status", code=code, retry_after=retry_after, body=body, headers=dict(headers or {}))
 
     @classmethod
-    def hang(cls, seconds: float) -> "Fault":
+    def hang(cls, seconds: float) -> Fault:
         """Sleep ``seconds`` and then answer normally (to exceed a client timeout)."""
         return cls("hang", seconds=float(seconds))
 
     @classmethod
-    def drop(cls) -> "Fault":
+    def drop(cls) -> Fault:
         """Read the request, then shut the connection down without any response."""
         return cls("drop")
 
     @classmethod
-    def truncate(cls, text: str = "Truncated answer") -> "Fault":
+    def truncate(cls, text: str = "Truncated answer") -> Fault:
         """Answer normally with ``text`` and ``finish_reason="length"``."""
         return cls("truncate", text=text)
 
@@ -109,21 +110,29 @@ class RecordedRequest:
     headers: dict  # header names lower-cased
     json: Any  # parsed body (None for GET / empty / unparsable body)
     time: float  # time.monotonic() at arrival (after the body was read)
-    status: Optional[int] = None  # response status; None while pending or when dropped
-    fault: Optional[Fault] = None  # the scripted fault applied to this request, if any
-    finished: Optional[float] = None  # time.monotonic() when the answer was ready
+    status: int | None = None  # response status; None while pending or when dropped
+    fault: Fault | None = None  # the scripted fault applied to this request, if any
+    finished: float | None = None  # time.monotonic() when the answer was ready
     _held: bool = field(default=False, repr=False)  # counted in in_flight
 
 
-Responder = Callable[[dict], Union[Reply, str, Fault]]
+Responder = Callable[[dict], Reply | str | Fault]
 
 
 # --------------------------------------------------------------------------- helpers
 
 _ERRORS = {
     400: ("invalid_request_error", None, "Bad request."),
-    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys."),
-    403: ("invalid_request_error", "unsupported_country_region_territory", "Country, region, or territory not supported."),
+    401: (
+        "invalid_request_error",
+        "invalid_api_key",
+        "Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys.",
+    ),
+    403: (
+        "invalid_request_error",
+        "unsupported_country_region_territory",
+        "Country, region, or territory not supported.",
+    ),
     404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it."),
     409: ("invalid_request_error", "conflict", "Conflict."),
     422: ("invalid_request_error", None, "Unprocessable entity."),
@@ -134,9 +143,11 @@ _ERRORS = {
 }
 
 
-def error_body(code: int, message: Optional[str] = None, type_: Optional[str] = None, err_code: Optional[str] = None) -> dict:
+def error_body(code: int, message: str | None = None, type_: str | None = None, err_code: str | None = None) -> dict:
     """OpenAI-style error JSON for an HTTP status code."""
-    d_type, d_code, d_msg = _ERRORS.get(code, ("server_error" if code >= 500 else "invalid_request_error", None, f"HTTP {code}"))
+    d_type, d_code, d_msg = _ERRORS.get(
+        code, ("server_error" if code >= 500 else "invalid_request_error", None, f"HTTP {code}")
+    )
     return {
         "error": {
             "message": message or d_msg,
@@ -201,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
     server_version = "FakeOpenAI/1.0"
     sys_version = ""
-    fake: "FakeOpenAI"  # set on the per-server subclass
+    fake: FakeOpenAI  # set on the per-server subclass
 
     def log_message(self, format: str, *args: Any) -> None:  # silence stderr noise
         pass
@@ -230,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send_json(self, status: int, payload: Any, headers: Optional[dict] = None) -> None:
+    def _send_json(self, status: int, payload: Any, headers: dict | None = None) -> None:
         if isinstance(payload, (bytes, bytearray)):
             data = bytes(payload)
         elif isinstance(payload, str):
@@ -293,15 +304,23 @@ class _Handler(BaseHTTPRequestHandler):
             fake._done(rec, 429)
             self._send_json(
                 429,
-                error_body(429, "Rate limit reached: too many requests in flight (fake server max_in_flight).",
-                           "rate_limit_error", "rate_limit_exceeded"),
+                error_body(
+                    429,
+                    "Rate limit reached: too many requests in flight (fake server max_in_flight).",
+                    "rate_limit_error",
+                    "rate_limit_exceeded",
+                ),
                 {"Retry-After": fake.retry_after},
             )
             return
         try:
             if path == MODELS_PATH and method == "GET":
-                body = {"object": "list", "data": [
-                    {"id": m, "object": "model", "created": 1700000000, "owned_by": "fake"} for m in fake.models]}
+                body = {
+                    "object": "list",
+                    "data": [
+                        {"id": m, "object": "model", "created": 1700000000, "owned_by": "fake"} for m in fake.models
+                    ],
+                }
                 fake._done(rec, 200)
                 self._send_json(200, body)
             elif path == CHAT_PATH and method == "POST":
@@ -312,7 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._chat(rec, parsed)
             else:
                 fake._done(rec, 404)
-                self._send_json(404, error_body(404, f"Invalid URL ({method} {path})", "invalid_request_error", "unknown_url"))
+                self._send_json(
+                    404, error_body(404, f"Invalid URL ({method} {path})", "invalid_request_error", "unknown_url")
+                )
         finally:
             fake._release(rec)
 
@@ -322,7 +343,9 @@ class _Handler(BaseHTTPRequestHandler):
         rec.fault = fault
         if req.get("stream"):
             fake._done(rec, 400)
-            self._send_json(400, error_body(400, "FakeOpenAI does not implement streaming.", "invalid_request_error", "unsupported"))
+            self._send_json(
+                400, error_body(400, "FakeOpenAI does not implement streaming.", "invalid_request_error", "unsupported")
+            )
             return
         if fault is None and fake.responder is not None:
             try:
@@ -383,10 +406,10 @@ class FakeOpenAI:
 
     def __init__(
         self,
-        responder: Optional[Responder] = None,
+        responder: Responder | None = None,
         latency: float = 0.0,
-        max_in_flight: Optional[int] = None,
-        retry_after: Union[int, float, str] = 1,
+        max_in_flight: int | None = None,
+        retry_after: int | float | str = 1,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -405,16 +428,17 @@ class FakeOpenAI:
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._host, self._port = host, port
-        self._httpd: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         handler = type("BoundHandler", (_Handler,), {"fake": self})
         self._httpd = _Server((self._host, self._port), handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="FakeOpenAI", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeOpenAI", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -435,7 +459,7 @@ class FakeOpenAI:
             self._thread.join(timeout=5)
         self._httpd = None
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -448,7 +472,11 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1" if self._host in ("127.0.0.1", "0.0.0.0", "") else f"http://{self._host}:{self.port}/v1"
+        return (
+            f"http://127.0.0.1:{self.port}/v1"
+            if self._host in ("127.0.0.1", "0.0.0.0", "")
+            else f"http://{self._host}:{self.port}/v1"
+        )
 
     # -- scripting
 
@@ -486,7 +514,7 @@ class FakeOpenAI:
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             return True
 
-    def _done(self, rec: RecordedRequest, status: Optional[int]) -> None:
+    def _done(self, rec: RecordedRequest, status: int | None) -> None:
         """Record the status and leave the in-flight set *before* the bytes go out, so a
         client that has its answer already sees consistent counters."""
         with self.lock:
@@ -503,7 +531,7 @@ class FakeOpenAI:
             rec._held = False
             self.in_flight -= 1
 
-    def _next_fault(self) -> Optional[Fault]:
+    def _next_fault(self) -> Fault | None:
         with self.lock:
             return self._faults.popleft() if self._faults else None
 
@@ -516,8 +544,11 @@ class FakeOpenAI:
     def _completion(self, req: dict, reply: Reply) -> dict:
         content = reply.content
         prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else _estimate_tokens(_prompt_text(req))
-        completion_tokens = (reply.completion_tokens if reply.completion_tokens is not None
-                             else _estimate_tokens((content or "") + (reply.refusal or "")))
+        completion_tokens = (
+            reply.completion_tokens
+            if reply.completion_tokens is not None
+            else _estimate_tokens((content or "") + (reply.refusal or ""))
+        )
         usage: dict[str, Any] = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
@@ -531,12 +562,14 @@ class FakeOpenAI:
             "created": int(time.time()),
             "model": req.get("model") or "gpt-4o-mini",
             "system_fingerprint": "fp_fake",
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": reply.refusal, "annotations": []},
-                "logprobs": None,
-                "finish_reason": reply.finish_reason,
-            }],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": reply.refusal, "annotations": []},
+                    "logprobs": None,
+                    "finish_reason": reply.finish_reason,
+                }
+            ],
             "usage": usage,
         }
 
@@ -544,7 +577,7 @@ class FakeOpenAI:
 # --------------------------------------------------------------------------- CLI
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Loopback OpenAI-compatible fake server")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
@@ -556,14 +589,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    server = FakeOpenAI(latency=args.latency, max_in_flight=args.max_in_flight,
-                        retry_after=args.retry_after, host=args.host, port=args.port)
+    server = FakeOpenAI(
+        latency=args.latency,
+        max_in_flight=args.max_in_flight,
+        retry_after=args.retry_after,
+        host=args.host,
+        port=args.port,
+    )
     with server:
         print(server.base_url, flush=True)
         while not stop.wait(0.5):
             pass
-    print(f"fakeserver: count={server.count} refused={server.refused} peak_in_flight={server.peak_in_flight}",
-          file=sys.stderr, flush=True)
+    print(
+        f"fakeserver: count={server.count} refused={server.refused} peak_in_flight={server.peak_in_flight}",
+        file=sys.stderr,
+        flush=True,
+    )
     return 0
 
 

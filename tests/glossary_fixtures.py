@@ -72,7 +72,13 @@ def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
         "site_name": "Test glossary",
         "theme": {"name": "material", "features": ["content.tabs.link", "content.tooltips"]},
         "plugins": ["search", {"glossary": options}],
-        "markdown_extensions": ["attr_list", "md_in_html", "admonition", "pymdownx.superfences", {"pymdownx.tabbed": {"alternate_style": True}}],
+        "markdown_extensions": [
+            "attr_list",
+            "md_in_html",
+            "admonition",
+            "pymdownx.superfences",
+            {"pymdownx.tabbed": {"alternate_style": True}},
+        ],
     }
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     (root / "docs").mkdir(exist_ok=True)
@@ -80,7 +86,14 @@ def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
     return root / "mkdocs.yml"
 
 
-def write_glossary(root: Path, *, extra_concepts: int = 0, plugin: dict[str, Any] | None = None, concepts: dict | None = None, personas: dict | None = None) -> Path:
+def write_glossary(
+    root: Path,
+    *,
+    extra_concepts: int = 0,
+    plugin: dict[str, Any] | None = None,
+    concepts: dict | None = None,
+    personas: dict | None = None,
+) -> Path:
     """Write mkdocs.yml, concepts/ and personas/ under root; return the mkdocs.yml path."""
     write_site_config(root, {"verify": False, **(plugin or {})})
     all_concepts = dict(concepts if concepts is not None else CONCEPTS)

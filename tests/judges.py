@@ -24,8 +24,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 JUDGE_MARKER = "You are the fact-checker"
 FEEDBACK_MARKER = "A fact-checker rejected your previous attempt"
@@ -41,7 +41,11 @@ class Rule:
 
 
 RULES = [
-    Rule("compresses data", r"\bcompress(?:es|ing)?\s+(?:the\s+|its\s+|your\s+)?(?:training\s+)?data(?:sets?)?\b", misconception=r"compresses the training data"),
+    Rule(
+        "compresses data",
+        r"\bcompress(?:es|ing)?\s+(?:the\s+|its\s+|your\s+)?(?:training\s+)?data(?:sets?)?\b",
+        misconception=r"compresses the training data",
+    ),
     Rule(
         "retrains all weights",
         r"\b(?:re)?(?:trains?|updates?)\s+(?:all|every one)\s+(?:of\s+)?(?:the\s+|its\s+)?(?:model'?s?\s+)?(?:weights|parameters)\b"
@@ -55,12 +59,21 @@ RULES = [
         fact=r"no inference latency|as fast as before",
         misconception=r"latency at inference",
     ),
-    Rule("is a dataset", r"\b(?:LoRA|it)\s+is\s+(?:just\s+|simply\s+)?(?:a|an)\s+(?:\w+\s+)?data\s?set\b", misconception=r"\bis a dataset\b"),
+    Rule(
+        "is a dataset",
+        r"\b(?:LoRA|it)\s+is\s+(?:just\s+|simply\s+)?(?:a|an)\s+(?:\w+\s+)?data\s?set\b",
+        misconception=r"\bis a dataset\b",
+    ),
 ]
 FALSE_CLAIMS = [
-    (r"\b(?:invented|introduced|created)\s+(?:by|at)\s+Google\b", "LoRA was introduced by Hu et al. at Microsoft, not by Google"),
+    (
+        r"\b(?:invented|introduced|created)\s+(?:by|at)\s+Google\b",
+        "LoRA was introduced by Hu et al. at Microsoft, not by Google",
+    ),
 ]
-STOPWORDS = set("about after again their there these those which while where would could should other being every model models training trained".split())
+STOPWORDS = set(
+    "about after again their there these those which while where would could should other being every model models training trained".split()
+)
 
 
 @dataclass
@@ -97,7 +110,11 @@ def parse_judge_request(request: dict) -> JudgeRequest:
     return JudgeRequest(
         facts=_numbered_section(text, "Key facts"),
         misconceptions=_numbered_section(text, "Misconceptions"),
-        analogy_fields=[line[2:].strip() for line in (fields.group(1).splitlines() if fields else []) if line.startswith("- ") and "(none listed)" not in line],
+        analogy_fields=[
+            line[2:].strip()
+            for line in (fields.group(1).splitlines() if fields else [])
+            if line.startswith("- ") and "(none listed)" not in line
+        ],
         body=body.group(1) if body else "",
     )
 
@@ -106,7 +123,7 @@ def _matches(pattern: str, text: str) -> list[str]:
     """Matches of a pattern that are not negated just before ("does not add ...")."""
     found = []
     for m in re.finditer(pattern, text, re.I):
-        before = text[max(0, m.start() - 30): m.start()]
+        before = text[max(0, m.start() - 30) : m.start()]
         if not NEGATION.search(before):
             found.append(m.group(0))
     return found
@@ -165,19 +182,30 @@ def scripted_judge(request: dict) -> str:
 
 def fenced_judge(request: dict) -> str:
     """A judge answer from a server that ignores response_format: prose and a fenced block."""
-    return "Here is my verdict.\n\n```json\n" + json.dumps(judge_verdict(request), indent=2) + "\n```\nLet me know if you need more."
+    return (
+        "Here is my verdict.\n\n```json\n"
+        + json.dumps(judge_verdict(request), indent=2)
+        + "\n```\nLet me know if you need more."
+    )
 
 
 def variant_judge(request: dict) -> str:
     """Key variants a sloppy server might use: key_facts keyed by number, status words, yes/no."""
     verdict = judge_verdict(request)
     words = {"supported": "Supported", "not_mentioned": "not mentioned", "contradicted": "Contradicted"}
-    return "Verdict: " + json.dumps({
-        "key_facts": {str(f["index"]): {"verdict": words[f["status"]], "explanation": f["reason"]} for f in verdict["facts"]},
-        "Misconceptions": [{"id": m["index"], "asserts": "yes" if m["asserted"] else "no", "rationale": m["reason"]} for m in verdict["misconceptions"]],
-        "analogies-from-persona-fields": verdict["analogies_from_persona_fields"],
-        "false claims": verdict["false_claims"],
-    })
+    return "Verdict: " + json.dumps(
+        {
+            "key_facts": {
+                str(f["index"]): {"verdict": words[f["status"]], "explanation": f["reason"]} for f in verdict["facts"]
+            },
+            "Misconceptions": [
+                {"id": m["index"], "asserts": "yes" if m["asserted"] else "no", "rationale": m["reason"]}
+                for m in verdict["misconceptions"]
+            ],
+            "analogies-from-persona-fields": verdict["analogies_from_persona_fields"],
+            "false claims": verdict["false_claims"],
+        }
+    )
 
 
 def unparseable_judge(request: dict) -> str:

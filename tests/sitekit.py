@@ -61,9 +61,24 @@ nav:
 """
 
 PERSONAS = {
-    "child": {"name": "Child", "description": "A curious child of about nine.", "background": "Drawing, stickers and school.", "order": 1},
-    "physicist": {"name": "Physicist", "description": "A physics graduate student.", "background": "Linear algebra and perturbation theory.", "order": 2},
-    "lawyer": {"name": "Lawyer", "description": "A practising lawyer.", "background": "Statutes, amendments and contracts.", "order": 3},
+    "child": {
+        "name": "Child",
+        "description": "A curious child of about nine.",
+        "background": "Drawing, stickers and school.",
+        "order": 1,
+    },
+    "physicist": {
+        "name": "Physicist",
+        "description": "A physics graduate student.",
+        "background": "Linear algebra and perturbation theory.",
+        "order": 2,
+    },
+    "lawyer": {
+        "name": "Lawyer",
+        "description": "A practising lawyer.",
+        "background": "Statutes, amendments and contracts.",
+        "order": 3,
+    },
 }
 
 CONCEPTS = {
@@ -133,11 +148,26 @@ EXPLANATIONS = {
 
         Where the analogy stops: an amendment can be read clause by clause; a matrix cannot.
         """,
-    ("matrix-rank", "child"): "Mixing paints: purple adds no new colour if you already have red and blue. The number of colours you really need is the rank.\n",
-    ("matrix-rank", "physicist"): "The rank is the dimension of the image of the map, the number of non-zero singular values. LoRA keeps the update at low rank.\n",
-    ("matrix-rank", "lawyer"): "Provisions that follow from the others add nothing new; the number of independent provisions is like the rank. See [the paper](https://arxiv.org/abs/2106.09685) about LoRA.\n",
-    ("fine-tuning", "child"): "Learning to ride a unicycle when you can ride a bike: you keep what you know and practise the new part. LoRA is one way to fine-tune.\n",
-    ("fine-tuning", "physicist"): "Relax again from the previous minimum after the potential changes a little; LoRA restricts the correction to low rank.\n",
+    (
+        "matrix-rank",
+        "child",
+    ): "Mixing paints: purple adds no new colour if you already have red and blue. The number of colours you really need is the rank.\n",
+    (
+        "matrix-rank",
+        "physicist",
+    ): "The rank is the dimension of the image of the map, the number of non-zero singular values. LoRA keeps the update at low rank.\n",
+    (
+        "matrix-rank",
+        "lawyer",
+    ): "Provisions that follow from the others add nothing new; the number of independent provisions is like the rank. See [the paper](https://arxiv.org/abs/2106.09685) about LoRA.\n",
+    (
+        "fine-tuning",
+        "child",
+    ): "Learning to ride a unicycle when you can ride a bike: you keep what you know and practise the new part. LoRA is one way to fine-tune.\n",
+    (
+        "fine-tuning",
+        "physicist",
+    ): "Relax again from the previous minimum after the potential changes a little; LoRA restricts the correction to low rank.\n",
     # ("fine-tuning", "lawyer") is missing on purpose, unless a test adds it
 }
 
@@ -147,14 +177,20 @@ def write_glossary(root: Path, *, missing: bool = True, extra_yaml: str = "", ex
     root.mkdir(parents=True, exist_ok=True)
     (root / "mkdocs.yml").write_text(MKDOCS_YML + extra_yaml, encoding="utf-8")
     (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text("# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n", encoding="utf-8")
+    (root / "docs" / "index.md").write_text(
+        "# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n", encoding="utf-8"
+    )
     for folder, items in (("personas", PERSONAS), ("concepts", CONCEPTS)):
         (root / folder).mkdir(exist_ok=True)
         for slug, data in items.items():
-            (root / folder / f"{slug}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+            (root / folder / f"{slug}.yaml").write_text(
+                yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
     texts = dict(EXPLANATIONS if explanations is None else explanations)
     if not missing:
-        texts[("fine-tuning", "lawyer")] = "A lawyer who moves to a new field keeps the law they know. LoRA is one way to fine-tune.\n"
+        texts[("fine-tuning", "lawyer")] = (
+            "A lawyer who moves to a new field keeps the law they know. LoRA is one way to fine-tune.\n"
+        )
     for (concept, persona), body in texts.items():
         path = root / "concepts" / concept / f"{persona}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +224,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path):
         if not path.startswith(self.prefix):
             return str(Path(self.directory) / "does-not-exist")
-        return super().translate_path("/" + path[len(self.prefix):])
+        return super().translate_path("/" + path[len(self.prefix) :])
 
 
 def site_path(config_file: Path) -> str:

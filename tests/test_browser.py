@@ -26,14 +26,25 @@ from sitekit import (
 
 BROWSER = os.environ.get("GLOSSARY_BROWSER", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.browser,
     # CI installs the browser, so there a missing one is a failure, not a skip.
-    pytest.mark.skipif(not Path(BROWSER).exists() and not os.environ.get("CI"), reason=f"no browser at {BROWSER} (install Debian's chromium or set GLOSSARY_BROWSER)"),
+    pytest.mark.skipif(
+        not Path(BROWSER).exists() and not os.environ.get("CI"),
+        reason=f"no browser at {BROWSER} (install Debian's chromium or set GLOSSARY_BROWSER)",
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
 
@@ -83,9 +94,19 @@ class Watch:
         self.context.on("request", lambda request: self.requests.append(request.url))
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
-        self.page.on("console", lambda message: self.errors.append(f"console {message.type}: {message.text}") if message.type == "error" else None)
+        self.page.on(
+            "console",
+            lambda message: (
+                self.errors.append(f"console {message.type}: {message.text}") if message.type == "error" else None
+            ),
+        )
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        self.page.on("response", lambda response: self.errors.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None)
+        self.page.on(
+            "response",
+            lambda response: (
+                self.errors.append(f"HTTP {response.status}: {response.url}") if response.status >= 400 else None
+            ),
+        )
 
     def _route(self, route):
         url = route.request.url
@@ -179,7 +200,10 @@ def test_search_opens_the_tab_holding_the_match_without_changing_the_choice(watc
     w.page.wait_for_url(f"**/concepts/lora/?h={UNIQUE_PHYSICS_WORD}")
     w.page.wait_for_selector(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]", state="visible")
     assert w.checked() == "physicist"
-    assert w.page.inner_text(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]").lower() == UNIQUE_PHYSICS_WORD
+    assert (
+        w.page.inner_text(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]").lower()
+        == UNIQUE_PHYSICS_WORD
+    )
     assert w.stored_choice()[0] == "Child"
     w.goto("concepts/fine-tuning/")
     assert w.checked() == "child"  # other pages still open the reader's choice
@@ -192,7 +216,9 @@ def test_search_opens_the_tab_holding_the_match_without_changing_the_choice(watc
     assert w.checked() == "child"
 
 
-@pytest.mark.parametrize(("query", "persona"), [("sticker", "child"), (UNIQUE_PHYSICS_WORD, "physicist"), ("amending", "lawyer")])
+@pytest.mark.parametrize(
+    ("query", "persona"), [("sticker", "child"), (UNIQUE_PHYSICS_WORD, "physicist"), ("amending", "lawyer")]
+)
 def test_search_index_holds_text_from_every_persona_tab(watch, en_site, query, persona):
     w = watch(en_site)
     w.goto("")
@@ -206,7 +232,9 @@ def test_a_mention_links_to_its_concept_and_shows_its_summary(watch, en_site):
     w.page.click("label[for=child]")
     mention = w.page.locator(".glossary-explanation[data-persona=child] a[title]").first
     assert mention.inner_text() == "fine-tuning"
-    mention = w.page.locator(".glossary-explanation[data-persona=child] a[href$='/concepts/fine-tuning/']").first  # Material lifts the title while its tooltip shows
+    mention = w.page.locator(
+        ".glossary-explanation[data-persona=child] a[href$='/concepts/fine-tuning/']"
+    ).first  # Material lifts the title while its tooltip shows
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
@@ -260,9 +288,13 @@ def test_japanese_site_finds_low_rank_and_language_model(watch, ja_site):
     w.goto("")
     assert w.page.get_attribute("html", "lang") == "ja"
     links = w.search("低ランク", "concepts/lora/")
-    assert any("concepts/matrix-rank/" in link for link in links)  # 「低ランク」 and （低ランク）, which TinySegmenter cuts
+    assert any(
+        "concepts/matrix-rank/" in link for link in links
+    )  # 「低ランク」 and （低ランク）, which TinySegmenter cuts
     links = w.search("言語モデル", "concepts/lora/")
-    assert {"lora", "fine-tuning", "matrix-rank"} <= {m.group(1) for m in map(lambda link: re.search(r"concepts/([^/]+)/", link), links) if m}
+    assert {"lora", "fine-tuning", "matrix-rank"} <= {
+        m.group(1) for m in map(lambda link: re.search(r"concepts/([^/]+)/", link), links) if m
+    }
     w.search("ファインチューニング", "concepts/fine-tuning/")  # katakana only
     w.search("重み行列", "concepts/lora/")  # kanji and kana mixed
     w.search("大規模言語モデル", "concepts/lora/")
@@ -306,9 +338,14 @@ def test_no_console_errors_and_no_request_to_another_host_on_any_page(watch, en_
             w.page.wait_for_timeout(50)
         w.page.wait_for_load_state("networkidle")
         w.search("rank", "concepts/")  # the search worker and its index load too
-        assert all(urlsplit(url).hostname == "127.0.0.1" for url in w.requests if not url.startswith(("data:", "blob:")))
+        assert all(
+            urlsplit(url).hostname == "127.0.0.1" for url in w.requests if not url.startswith(("data:", "blob:"))
+        )
         assert any("search_index.json" in url for url in w.requests)
-    for base, paths in ((en_site, ["", "concepts/", "tags/", "concepts/lora/", "concepts/attention/", "for/child/", "404.html"]), (ja_site, ["", "concepts/", "tags/", "concepts/lora/", "for/accountant/"])):
+    for base, paths in (
+        (en_site, ["", "concepts/", "tags/", "concepts/lora/", "concepts/attention/", "for/child/", "404.html"]),
+        (ja_site, ["", "concepts/", "tags/", "concepts/lora/", "for/accountant/"]),
+    ):
         w = watch(base)
         for path in paths:
             w.goto(path, idle=False)
@@ -319,8 +356,18 @@ def test_no_console_errors_and_no_request_to_another_host_on_any_page(watch, en_
 def test_screenshots_at_desktop_and_phone_width(watch, example_site, ja_site):
     ARTIFACTS.mkdir(exist_ok=True)
     base, _ = example_site
-    shots = [("home", base, ""), ("lora", base, "concepts/lora/"), ("for-physicist", base, "for/physicist/"), ("a-to-z", base, "concepts/"), ("ja-lora", ja_site, "concepts/lora/")]
-    for size_name, viewport, scheme in (("desktop", DESKTOP, "light"), ("phone", PHONE, "light"), ("desktop", DESKTOP, "dark")):
+    shots = [
+        ("home", base, ""),
+        ("lora", base, "concepts/lora/"),
+        ("for-physicist", base, "for/physicist/"),
+        ("a-to-z", base, "concepts/"),
+        ("ja-lora", ja_site, "concepts/lora/"),
+    ]
+    for size_name, viewport, scheme in (
+        ("desktop", DESKTOP, "light"),
+        ("phone", PHONE, "light"),
+        ("desktop", DESKTOP, "dark"),
+    ):
         w = watch(base, viewport=viewport, color_scheme=scheme)
         for name, site_url, path in shots if scheme == "light" else shots[:2]:
             w.base = site_url

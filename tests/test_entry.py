@@ -10,7 +10,9 @@ from generator.gcpause import long_lived_imports
 
 
 def test_imports_run_without_the_collector_and_stay_out_of_later_collections(tmp_path, monkeypatch):
-    (tmp_path / "many_objects.py").write_text("TABLE = [{'n': i} for i in range(5000)]\nENABLED = __import__('gc').isenabled()\n")
+    (tmp_path / "many_objects.py").write_text(
+        "TABLE = [{'n': i} for i in range(5000)]\nENABLED = __import__('gc').isenabled()\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     before = gc.get_freeze_count()
     try:
@@ -38,6 +40,11 @@ def test_collector_stays_off_when_it_was_off():
 def test_the_command_reports_errors_and_exit_codes_through_the_entry_point(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert ok.returncode == 0 and "version" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "generator", "validate", "-f", "nowhere.yml"], capture_output=True, text=True, cwd=tmp_path)
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "-f", "nowhere.yml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert bad.returncode == 2
     assert "nowhere.yml: config file not found" in bad.stderr

@@ -68,14 +68,21 @@ def test_personas_are_rich_enough_to_write_from(example):
 
 def test_related_links_go_both_ways(example):
     _, glossary = example
-    one_way = [(c.slug, r) for c in glossary.concepts.values() for r in c.related if c.slug not in glossary.concepts[r].related and (c.slug, r) not in ONE_WAY]
+    one_way = [
+        (c.slug, r)
+        for c in glossary.concepts.values()
+        for r in c.related
+        if c.slug not in glossary.concepts[r].related and (c.slug, r) not in ONE_WAY
+    ]
     assert one_way == []
 
 
 def test_every_pair_exists_and_is_curated(example):
     settings, glossary = example
     statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
-    not_curated = [f"{s.concept}/{s.persona}: {s.describe()}" for s in statuses if s.state != "curated" and s.state != "draft"]
+    not_curated = [
+        f"{s.concept}/{s.persona}: {s.describe()}" for s in statuses if s.state != "curated" and s.state != "draft"
+    ]
     assert not_curated == []
 
 

@@ -23,9 +23,7 @@ def make_client(server: FakeOpenAI, **kw) -> openai.OpenAI:
 
 
 def ask(client: openai.OpenAI, content: str = "Explain LoRA to a chef.", **kw):
-    return client.chat.completions.create(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": content}], **kw
-    )
+    return client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": content}], **kw)
 
 
 def test_real_openai_client_installed():
@@ -94,10 +92,13 @@ def test_response_format_requests_return_content():
 
     with FakeOpenAI(responder=lambda req: json.dumps({"ok": True, "issues": ["none"]})) as server:
         client = make_client(server)
-        resp = ask(client, response_format={
-            "type": "json_schema",
-            "json_schema": {"name": "verdict", "strict": True, "schema": Verdict.model_json_schema()},
-        })
+        resp = ask(
+            client,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "strict": True, "schema": Verdict.model_json_schema()},
+            },
+        )
         assert json.loads(resp.choices[0].message.content) == {"ok": True, "issues": ["none"]}
         parsed = client.chat.completions.parse(model="gpt-4o-mini", messages=MSGS, response_format=Verdict)
         assert parsed.choices[0].message.parsed == Verdict(ok=True, issues=["none"])
@@ -256,7 +257,9 @@ def test_models_endpoint_and_unknown_path():
         with pytest.raises(openai.NotFoundError):
             client.get("/nope", cast_to=object)
         assert [(r.method, r.path, r.status) for r in server.requests] == [
-            ("GET", "/v1/models", 200), ("GET", "/v1/nope", 404)]
+            ("GET", "/v1/models", 200),
+            ("GET", "/v1/nope", 404),
+        ]
         assert server.completions == []
 
 
@@ -284,7 +287,9 @@ def test_standalone_cli_prints_base_url_and_serves():
     script = Path(__file__).with_name("fakeserver.py")
     proc = subprocess.Popen(
         [sys.executable, str(script), "--port", "0", "--latency", "0.05", "--max-in-flight", "4"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = proc.stdout.readline().strip()

@@ -81,7 +81,8 @@ def pair_of(request) -> tuple[str, str]:
     user = request.json["messages"][-1]["content"]
     concept = re.search(r"^## The concept: (.+)$", user, re.M).group(1)
     persona = re.search(r"^## The reader: (.+)$", user, re.M).group(1)
-    slug = TITLES.get(concept) or "concept-%03d" % int(re.search(r"\d+", concept).group())
+    number = int(re.search(r"\d+", concept).group()) if concept not in TITLES else 0
+    slug = TITLES.get(concept) or f"concept-{number:03d}"
     return slug, NAMES[persona]
 
 
@@ -198,7 +199,9 @@ def test_reverting_an_edit_is_served_from_the_cache(site, server):
     original = snapshot(site)
     path = site / "concepts" / "lora.yaml"
     text = path.read_text(encoding="utf-8")
-    edit_concept(site, "lora", definition="LoRA trains two small matrices B and A whose product is added to a frozen W0.")
+    edit_concept(
+        site, "lora", definition="LoRA trains two small matrices B and A whose product is added to a frozen W0."
+    )
     generate(site)
     assert len(server.completions) == 6
     path.write_text(text, encoding="utf-8")
@@ -222,7 +225,10 @@ def test_curated_pairs_are_never_touched_not_even_by_force(site, server):
     result = generate(site, "--force")
     assert "lora/lawyer: edited by hand, now curated" in result.output
     assert "kept 2 curated pairs" in result.output
-    assert requested(server, before) == [("matrix-rank", "chef"), ("matrix-rank", "lawyer")]  # --force bypasses the cache
+    assert requested(server, before) == [
+        ("matrix-rank", "chef"),
+        ("matrix-rank", "lawyer"),
+    ]  # --force bypasses the cache
     assert curated.read_text(encoding="utf-8") == "---\nsource: curated\n---\nA text written by a person.\n"
     meta, body = split_front_matter(edited.read_text(encoding="utf-8"))
     assert body == "An edited text.\n" and meta["source"] == "curated" and meta["body_sha256"] == body_hash(body)
@@ -324,15 +330,21 @@ def test_a_pair_that_keeps_failing_never_stops_the_others(site, server):
 
 
 def test_the_report_lists_failures(site, server):
-    server.responder = lambda request: Fault.status(503) if "## The reader: Lawyer" in request["messages"][-1]["content"] else None
+    server.responder = lambda request: (
+        Fault.status(503) if "## The reader: Lawyer" in request["messages"][-1]["content"] else None
+    )
     generate(site, "--report", str(site / "report.md"), check=1)
     report = (site / "report.md").read_text(encoding="utf-8")
-    assert "### Failed (2)" in report and "- `lora` / `lawyer`: gave up after 5 attempts: server error (HTTP 503" in report
+    assert (
+        "### Failed (2)" in report and "- `lora` / `lawyer`: gave up after 5 attempts: server error (HTTP 503" in report
+    )
     assert "| `lora` | `chef` | missing | not checked |" in report
 
 
 def test_cached_prompt_tokens_are_recorded_and_priced(site, server):
-    server.responder = lambda request: Reply(default_responder(request), prompt_tokens=2000, completion_tokens=300, cached_tokens=1536)
+    server.responder = lambda request: Reply(
+        default_responder(request), prompt_tokens=2000, completion_tokens=300, cached_tokens=1536
+    )
     result = generate(site, "--concept", "lora", "--persona", "chef")
     usage = read_pair(site, "lora", "chef")[0]["usage"]
     assert usage["prompt_tokens"] == 2000 and usage["cached_tokens"] == 1536 and usage["completion_tokens"] == 300
@@ -359,7 +371,9 @@ def test_truncated_answer_is_retried_once_with_twice_the_room(site, server):
 def test_answer_truncated_twice_fails_and_is_never_replayed(site, server):
     def responder(request):
         if "## The reader: Chef" in request["messages"][-1]["content"] and "LoRA" in request["messages"][-1]["content"]:
-            return Reply("A long answer cut off in the midd", finish_reason="stop", completion_tokens=request["max_tokens"])
+            return Reply(
+                "A long answer cut off in the midd", finish_reason="stop", completion_tokens=request["max_tokens"]
+            )
         return None
 
     server.responder = responder
@@ -399,15 +413,26 @@ def test_html_script_and_fences_are_cleaned(site, server):
         "```markdown\n"
         "# LoRA\n\n"
         "<p>A <b>frozen</b> recipe gets a small note.</p><script>alert('pwned')</script>\n\n"
-        "<img src=x onerror=\"alert(2)\"> The note is tiny: r < min(d, k), and `<div>` stays in code.\n\n"
-        "<!-- hidden comment --><iframe src=\"https://evil.example\">frame text</iframe>"
-        "Read <a href=\"https://arxiv.org/abs/2106.09685\">the paper</a> for details about the low rank update.\n"
+        '<img src=x onerror="alert(2)"> The note is tiny: r < min(d, k), and `<div>` stays in code.\n\n'
+        '<!-- hidden comment --><iframe src="https://evil.example">frame text</iframe>'
+        'Read <a href="https://arxiv.org/abs/2106.09685">the paper</a> for details about the low rank update.\n'
         "```"
     )
     server.responder = lambda request: answer if "LoRA" in request["messages"][-1]["content"] else None
     generate(site)
     body = read_pair(site, "lora", "chef")[1]
-    for bad in ("<script", "alert(", "<img", "onerror", "<iframe", "frame text", "hidden comment", "<p>", "```", "# LoRA"):
+    for bad in (
+        "<script",
+        "alert(",
+        "<img",
+        "onerror",
+        "<iframe",
+        "frame text",
+        "hidden comment",
+        "<p>",
+        "```",
+        "# LoRA",
+    ):
         assert bad not in body, (bad, body)
     assert "A **frozen** recipe gets a small note." in body
     assert "r < min(d, k)" in body and "`<div>`" in body
@@ -467,7 +492,9 @@ def test_kill_9_mid_run_loses_nothing_finished_and_the_rerun_asks_only_for_the_r
     env.latency = 0.15
     process = subprocess.Popen(
         [str(BIN / "glossary"), "generate", "--jobs", "2", "-f", str(root / "mkdocs.yml")],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ},
     )
     deadline = time.monotonic() + 20
     while len(list((root / "concepts").glob("*/*.md"))) < 6:
@@ -542,13 +569,20 @@ def test_a_wrong_base_url_says_to_check_it(site, server, monkeypatch):
 
 
 def test_out_of_quota_stops_the_run(site, server):
-    server.push(Fault.status(429, body=error_body(429, "You exceeded your current quota.", "insufficient_quota", "insufficient_quota")))
+    server.push(
+        Fault.status(
+            429, body=error_body(429, "You exceeded your current quota.", "insufficient_quota", "insufficient_quota")
+        )
+    )
     result = generate(site, "--jobs", "1", check=1)
     assert "out of quota" in result.output and server.count == 1
 
 
 def test_max_completion_tokens_is_used_when_the_server_asks_for_it(site, server):
-    body = error_body(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.")
+    body = error_body(
+        400,
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    )
     body["error"]["param"] = "max_tokens"
     server.responder = lambda request: Fault.status(400, body=body) if "max_tokens" in request else None
     generate(site, "--jobs", "1")
@@ -560,7 +594,9 @@ def test_the_api_key_is_written_nowhere(site, server, caplog):
     outputs = []
     outputs.append(generate(site, "--dry-run").output)
     outputs.append(generate(site, "--concept", "lora", "--report", str(site / "report.md")).output)
-    server.responder = lambda request: Fault.status(500) if "## The concept: Matrix rank" in request["messages"][-1]["content"] else None
+    server.responder = lambda request: (
+        Fault.status(500) if "## The concept: Matrix rank" in request["messages"][-1]["content"] else None
+    )
     outputs.append(generate(site, "--report", str(site / "report.md"), check=1).output)
     server.responder = lambda request: Fault.status(401, body=error_body(401, f"Incorrect API key provided: {KEY}."))
     edit_concept(site, "lora", definition="LoRA learns a low-rank update B A next to a frozen W0.")
@@ -590,9 +626,14 @@ def test_dry_run_lists_why_each_pair_would_be_generated_and_its_cost(site, serve
     edit_concept(site, "lora", facts=["Only B and A are trained.", "W0 stays frozen."])
     files = snapshot(site)
     result = generate(site, "--dry-run")
-    assert re.search(r"lora\s+│\s+chef\s+│\s+stale: concept changed\s+│\s+[\d,]+\s+│\s+\$0\.\d+", result.output), result.output
+    assert re.search(r"lora\s+│\s+chef\s+│\s+stale: concept changed\s+│\s+[\d,]+\s+│\s+\$0\.\d+", result.output), (
+        result.output
+    )
     assert re.search(r"matrix-rank\s+│\s+lawyer\s+│\s+missing", result.output)
-    assert re.search(r"Would generate 4 pairs with gpt-4o-mini \(0 from cache\): ~[\d,]+ input \+ ~[\d,]+ output tokens, estimated cost \$0\.\d+", result.output)
+    assert re.search(
+        r"Would generate 4 pairs with gpt-4o-mini \(0 from cache\): ~[\d,]+ input \+ ~[\d,]+ output tokens, estimated cost \$0\.\d+",
+        result.output,
+    )
     assert server.count == 2 and snapshot(site) == files
     status = glossary(site, "status")
     assert "Generating 4 pairs with gpt-4o-mini" in status.output and "about $" in status.output
@@ -606,7 +647,10 @@ def test_dry_run_knows_what_the_cache_holds(site, server):
     generate(site)
     path.write_text(text, encoding="utf-8")
     result = generate(site, "--dry-run")
-    assert "Would generate 2 pairs with gpt-4o-mini (2 from cache): ~0 input + ~0 output tokens, estimated cost $0." in result.output
+    assert (
+        "Would generate 2 pairs with gpt-4o-mini (2 from cache): ~0 input + ~0 output tokens, estimated cost $0."
+        in result.output
+    )
     assert re.search(r"lora\s+│\s+chef\s+│\s+stale: concept changed\s+│\s+0\s+│\s+cached", result.output), result.output
 
 
@@ -740,7 +784,9 @@ def test_token_estimate_and_prices():
     assert price_for(settings, "gpt-4o-mini-2024-07-18") == price_for(settings, "gpt-4o-mini")
     assert price_for(settings, "unknown-model") is None
     assert usage_cost(settings, "local", {"prompt_tokens": 10, "completion_tokens": 10}) == 0
-    cost = usage_cost(settings, "gpt-4o-mini", {"prompt_tokens": 1_000_000, "cached_tokens": 500_000, "completion_tokens": 1_000_000})
+    cost = usage_cost(
+        settings, "gpt-4o-mini", {"prompt_tokens": 1_000_000, "cached_tokens": 500_000, "completion_tokens": 1_000_000}
+    )
     assert cost == pytest.approx(0.075 + 0.0375 + 0.60)
 
 
@@ -749,7 +795,12 @@ def test_strip_html_keeps_code_and_comparisons():
 
     text = "Use `<b>` tags.\n\n```html\n<script>keep()</script>\n```\n\nIf a < b and c > d, or x<y and z>w, then <b>bold</b><scr<script>x</script>ipt>."
     out = strip_html(text)
-    assert "`<b>`" in out and "<script>keep()</script>" in out and "a < b and c > d, or x<y and z>w" in out and "**bold**" in out
+    assert (
+        "`<b>`" in out
+        and "<script>keep()</script>" in out
+        and "a < b and c > d, or x<y and z>w" in out
+        and "**bold**" in out
+    )
     assert "<script>x" not in out and "<script" not in out.split("```")[2]
     with pytest.raises(Exception, match="too short"):
         clean_answer("<div></div> Hi.")

@@ -14,8 +14,30 @@ from click.testing import CliRunner
 from generator.cli.importer import import_command
 from generator.importer.writer import GlossaryImportError, ImportReport, import_glossary
 
-ALLOWED_KEYS = {"title", "aliases", "summary", "definition", "facts", "misconceptions", "tags", "related", "sources", "draft"}
-KEY_ORDER = ["title", "aliases", "summary", "definition", "facts", "misconceptions", "tags", "related", "sources", "draft"]
+ALLOWED_KEYS = {
+    "title",
+    "aliases",
+    "summary",
+    "definition",
+    "facts",
+    "misconceptions",
+    "tags",
+    "related",
+    "sources",
+    "draft",
+}
+KEY_ORDER = [
+    "title",
+    "aliases",
+    "summary",
+    "definition",
+    "facts",
+    "misconceptions",
+    "tags",
+    "related",
+    "sources",
+    "draft",
+]
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REAL_CORPUS = Path(__file__).parents[2] / "shared/corpora/ml-glossary/terms"
 
@@ -157,7 +179,9 @@ SMALL = {
 
 @pytest.fixture
 def small(tmp_path):
-    source = write_terms(tmp_path / "tiny" / "terms", {k: v for k, v in SMALL.items() if k not in ("SOURCE.md", "LICENSE.md")})
+    source = write_terms(
+        tmp_path / "tiny" / "terms", {k: v for k, v in SMALL.items() if k not in ("SOURCE.md", "LICENSE.md")}
+    )
     write_terms(tmp_path / "tiny", {"SOURCE.md": SMALL["SOURCE.md"], "LICENSE.md": SMALL["LICENSE.md"]})
     concepts = tmp_path / "site" / "concepts"
     report = import_glossary(source, concepts)
@@ -249,7 +273,9 @@ def test_slug_from_file_name_is_normalised(small):
     _, concepts, _ = small
     theta = load(concepts, "theta-function")
     assert theta["title"] == "Theta function"
-    assert theta["summary"] == "The theta function is a special function of several complex variables used in many places."
+    assert (
+        theta["summary"] == "The theta function is a special function of several complex variables used in many places."
+    )
 
 
 def test_yaml_is_readable_ordered_and_written_atomically(small):
@@ -262,21 +288,24 @@ def test_yaml_is_readable_ordered_and_written_atomically(small):
 
 
 def test_existing_slug_is_not_overwritten_and_counts_as_existing(tmp_path):
-    source = write_terms(tmp_path / "src", {
-        "alpha.md": """
+    source = write_terms(
+        tmp_path / "src",
+        {
+            "alpha.md": """
             ---
             title: Alpha
             ---
             Alpha is the first letter of the Greek alphabet and starts many words.
             """,
-        "beta.md": """
+            "beta.md": """
             ---
             title: Beta
             related_terms: [alpha]
             ---
             Beta is the second letter of the Greek alphabet and follows [alpha](/terms/alpha/).
             """,
-    })
+        },
+    )
     concepts = tmp_path / "concepts"
     concepts.mkdir()
     mine = "title: Alpha (mine)\nsummary: Mine.\ndefinition: Mine.\nfacts: [Mine.]\n"
@@ -294,25 +323,30 @@ def test_existing_slug_is_not_overwritten_and_counts_as_existing(tmp_path):
 
 
 def test_title_colliding_with_existing_concept_skips_the_term(tmp_path):
-    source = write_terms(tmp_path / "src", {
-        "learning-rate.md": """
+    source = write_terms(
+        tmp_path / "src",
+        {
+            "learning-rate.md": """
             ---
             title: learning RATE
             aka: [LR]
             ---
             The learning rate scales each gradient step taken during the training of a model.
             """,
-        "step-size.md": """
+            "step-size.md": """
             ---
             title: Step size
             aka: [lr, Step length]
             ---
             The step size is the amount by which an iterative optimiser moves at each step.
             """,
-    })
+        },
+    )
     concepts = tmp_path / "concepts"
     concepts.mkdir()
-    (concepts / "lr.yaml").write_text("title: Learning rate\nsummary: S.\ndefinition: D.\ndraft: true\n", encoding="utf-8")
+    (concepts / "lr.yaml").write_text(
+        "title: Learning rate\nsummary: S.\ndefinition: D.\ndraft: true\n", encoding="utf-8"
+    )
     report = import_glossary(source, concepts, origin="https://example.org/g", licence="CC0")
     assert ("learning-rate.md", "collision: title 'learning RATE' already used by lr") in report.skipped
     step = load(concepts, "step-size")
@@ -321,21 +355,24 @@ def test_title_colliding_with_existing_concept_skips_the_term(tmp_path):
 
 
 def test_title_wins_over_an_earlier_alias(tmp_path):
-    source = write_terms(tmp_path / "src", {
-        "a-net.md": """
+    source = write_terms(
+        tmp_path / "src",
+        {
+            "a-net.md": """
             ---
             title: A net
             aka: [B net]
             ---
             A net is a kind of network that is used in the examples of this test suite.
             """,
-        "b-net.md": """
+            "b-net.md": """
             ---
             title: B net
             ---
             B net is another kind of network that is used in the examples of this test suite.
             """,
-    })
+        },
+    )
     report = import_glossary(source, tmp_path / "concepts", origin="https://example.org/g")
     assert sorted(report.imported) == ["a-net", "b-net"]
     assert report.dropped_aliases == [("a-net", "B net", "already used by b-net")]
@@ -343,14 +380,16 @@ def test_title_wins_over_an_earlier_alias(tmp_path):
 
 
 def test_kubernetes_style_glossary(tmp_path):
-    source = write_terms(tmp_path / "glossary", {
-        "index.md": """
+    source = write_terms(
+        tmp_path / "glossary",
+        {
+            "index.md": """
             ---
             title: Standardized Glossary
             layout: glossary
             ---
             """,
-        "pod.md": """
+            "pod.md": """
             ---
             title: Pod
             id: pod
@@ -371,7 +410,7 @@ def test_kubernetes_style_glossary(tmp_path):
 
             A Pod is typically set up to run a single primary container. Pods are commonly managed by a {{< glossary_tooltip term_id="deployment" >}}.
             """,
-        "Container.md": """
+            "Container.md": """
             ---
             title: Container
             id: container
@@ -387,7 +426,7 @@ def test_kubernetes_style_glossary(tmp_path):
 
             Containers decouple applications from underlying host infrastructure; see [the docs](/docs/concepts/containers/).
             """,
-        "deployment.md": """
+            "deployment.md": """
             ---
             title: Deployment
             id: deployment
@@ -397,8 +436,14 @@ def test_kubernetes_style_glossary(tmp_path):
             ---
             An API object that manages a replicated application, typically by running Pods with no local state.
             """,
-    })
-    report = import_glossary(source, tmp_path / "concepts", origin="Kubernetes glossary <https://kubernetes.io/docs/reference/glossary/>", licence="CC BY 4.0")
+        },
+    )
+    report = import_glossary(
+        source,
+        tmp_path / "concepts",
+        origin="Kubernetes glossary <https://kubernetes.io/docs/reference/glossary/>",
+        licence="CC BY 4.0",
+    )
     assert sorted(report.imported) == ["container", "deployment", "pod"]
     assert ("index.md", "not a term: README/LICENSE/index page") in report.skipped
     concepts = tmp_path / "concepts"
@@ -418,14 +463,19 @@ def test_kubernetes_style_glossary(tmp_path):
     assert ("container", "image") in report.dropped_related
     assert "see the docs." in container["definition"]
     deployment = load(concepts, "deployment")
-    assert deployment["sources"][0] == {"title": "Deployment", "url": "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/"}
+    assert deployment["sources"][0] == {
+        "title": "Deployment",
+        "url": "https://kubernetes.io/docs/concepts/workloads/controllers/deployment/",
+    }
     assert deployment["sources"][-1]["url"] == "https://kubernetes.io/docs/reference/glossary/"
     check_valid(concepts)
 
 
 def test_odd_markdown(tmp_path):
-    source = write_terms(tmp_path / "src", {
-        "net.md": """
+    source = write_terms(
+        tmp_path / "src",
+        {
+            "net.md": """
             ---
             title: Net
             ---
@@ -441,17 +491,20 @@ def test_odd_markdown(tmp_path):
             [1]: /terms/rnn/
             [shortcut]: https://example.org/shortcut
             """,
-        "rnn.md": """
+            "rnn.md": """
             ---
             title: RNN
             ---
             A recurrent neural network processes a sequence one element at a time, keeping a state.
             """,
-    })
+        },
+    )
     report = import_glossary(source, tmp_path / "concepts", origin="https://example.org/g")
     net = load(tmp_path / "concepts", "net")
     text = net["definition"]
-    assert text.startswith("A net is a recurrent network(RNN) with undefined and [shortcut](https://example.org/shortcut) links,\nand an image  that only")
+    assert text.startswith(
+        "A net is a recurrent network(RNN) with undefined and [shortcut](https://example.org/shortcut) links,\nand an image  that only"
+    )
     assert "x = a[1][2]  # [1]: not a definition" in text
     assert "Code like `[1]` and math like $a[1] = {{b}}$ stay as written." in text
     assert net["related"] == ["rnn"]
@@ -460,8 +513,10 @@ def test_odd_markdown(tmp_path):
 
 
 def test_summary_skips_headings_and_follows_a_quoted_definition(tmp_path):
-    source = write_terms(tmp_path / "src", {
-        "burst.md": """
+    source = write_terms(
+        tmp_path / "src",
+        {
+            "burst.md": """
             ---
             title: Burstiness
             ---
@@ -472,12 +527,16 @@ def test_summary_skips_headings_and_follows_a_quoted_definition(tmp_path):
 
             More text follows here.
             """,
-        "long.md": """
+            "long.md": """
             ---
             title: Long
             ---
-            """ + "Long is a term whose first sentence goes on and on " + "and on " * 60 + "until it ends.\n",
-    })
+            """
+            + "Long is a term whose first sentence goes on and on "
+            + "and on " * 60
+            + "until it ends.\n",
+        },
+    )
     import_glossary(source, tmp_path / "concepts", origin="https://example.org/g")
     assert load(tmp_path / "concepts", "burst")["summary"] == (
         "In statistics, burstiness is the intermittent increases and decreases in activity or frequency of an event."
@@ -503,7 +562,9 @@ def test_bad_source_raises_and_writes_nothing(tmp_path, case):
 
 
 def test_unreadable_source_raises_and_writes_nothing(tmp_path, monkeypatch):
-    source = write_terms(tmp_path / "src", {"alpha.md": "---\ntitle: Alpha\n---\nAlpha is the first letter of the Greek alphabet.\n"})
+    source = write_terms(
+        tmp_path / "src", {"alpha.md": "---\ntitle: Alpha\n---\nAlpha is the first letter of the Greek alphabet.\n"}
+    )
     real_iterdir = Path.iterdir
 
     def refuse(self):
@@ -513,14 +574,18 @@ def test_unreadable_source_raises_and_writes_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "iterdir", refuse)
     concepts = tmp_path / "concepts"
-    with pytest.raises(GlossaryImportError, match=f"cannot read glossary source {re.escape(str(source))}: Permission denied"):
+    with pytest.raises(
+        GlossaryImportError, match=f"cannot read glossary source {re.escape(str(source))}: Permission denied"
+    ):
         import_glossary(source, concepts)
     assert not concepts.exists()
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read anything")
 def test_unreadable_source_by_permissions(tmp_path):
-    source = write_terms(tmp_path / "src", {"alpha.md": "---\ntitle: Alpha\n---\nAlpha is the first letter of the Greek alphabet.\n"})
+    source = write_terms(
+        tmp_path / "src", {"alpha.md": "---\ntitle: Alpha\n---\nAlpha is the first letter of the Greek alphabet.\n"}
+    )
     source.chmod(0o000)
     try:
         with pytest.raises(GlossaryImportError, match="cannot read"):
@@ -582,14 +647,28 @@ def test_odd_files(tmp_path):
         "\ufeff---\r\ntitle: Crlf\r\n---\r\nCRLF line endings\tand a BOM do not matter to the importer at all.\r\n".encode()
     )
     (source / "broken.md").write_text("---\ntitle: [unclosed\n---\nSome body text that is long enough to count.\n")
-    (source / "Same_Slug.md").write_text("---\ntitle: Same slug one\n---\nThe first file that normalises to the slug same-slug.\n")
-    (source / "same-slug.md").write_text("---\ntitle: Same slug two\n---\nThe second file that normalises to the slug same-slug.\n")
+    (source / "Same_Slug.md").write_text(
+        "---\ntitle: Same slug one\n---\nThe first file that normalises to the slug same-slug.\n"
+    )
+    (source / "same-slug.md").write_text(
+        "---\ntitle: Same slug two\n---\nThe second file that normalises to the slug same-slug.\n"
+    )
     (source / "no-front-matter.md").write_text("A file without front matter still has a body that defines it well.\n")
-    (source / "toml.md").write_text('+++\ntitle = "Toml"\ntags = ["Hugo"]\n+++\nHugo sites may use TOML front matter between plus signs.\n')
-    (source / "stub.md").write_text("---\ntitle: Stub\n---\nStub: a small piece of code that stands in for a real component during tests.\n")
-    (source / "later.md").write_text("---\ntitle: Later\n---\nTODO: write the definition of this term once we have read the paper.\n")
-    (source / "unpublished.md").write_text("---\ntitle: Hidden\npublished: false\n---\nThis page is not published on the original site at all.\n")
-    (source / "README.md").write_text("# About this glossary\n\nThis folder holds the terms of the glossary, one per file.\n")
+    (source / "toml.md").write_text(
+        '+++\ntitle = "Toml"\ntags = ["Hugo"]\n+++\nHugo sites may use TOML front matter between plus signs.\n'
+    )
+    (source / "stub.md").write_text(
+        "---\ntitle: Stub\n---\nStub: a small piece of code that stands in for a real component during tests.\n"
+    )
+    (source / "later.md").write_text(
+        "---\ntitle: Later\n---\nTODO: write the definition of this term once we have read the paper.\n"
+    )
+    (source / "unpublished.md").write_text(
+        "---\ntitle: Hidden\npublished: false\n---\nThis page is not published on the original site at all.\n"
+    )
+    (source / "README.md").write_text(
+        "# About this glossary\n\nThis folder holds the terms of the glossary, one per file.\n"
+    )
     report = import_glossary(source, tmp_path / "concepts", origin="https://example.org/g")
     reasons = dict(report.skipped)
     assert reasons["broken.md"].startswith("invalid: invalid YAML front matter")

@@ -43,8 +43,14 @@ def test_texts_of_one_page_write_each_summary_once():
     titled: set[str] = set()
     first = LINKER.link("<p>Fine-tuning with a low rank.</p>", "lora", href, titled=titled)
     second = LINKER.link("<p>Fine-tuning, then LoRA, at rank 8.</p>", "lora", href, titled=titled)
-    assert 'title="Training a pretrained model further."' in first and 'title="The number of independent columns."' in first
-    assert anchors(second) == [("../fine-tuning/", "Fine-tuning"), ("../matrix-rank/", "rank")]  # still linked in each text
+    assert (
+        'title="Training a pretrained model further."' in first
+        and 'title="The number of independent columns."' in first
+    )
+    assert anchors(second) == [
+        ("../fine-tuning/", "Fine-tuning"),
+        ("../matrix-rank/", "rank"),
+    ]  # still linked in each text
     assert second.count('title=""') == 2 and "Training" not in second
     assert titled == {"fine-tuning", "matrix-rank"}
     alone = LINKER.link("<p>Fine-tuning again.</p>", "lora", href)  # no page to share with: every link titled
@@ -124,7 +130,12 @@ def test_katakana_name_is_not_found_inside_a_longer_katakana_word():
 def test_each_fact_is_its_own_text():
     html = "<ul>\n<li>Fine-tuning and rank.</li>\n<li>Fine-tuning again, and <code>rank</code> in code, then rank.</li>\n</ul>"
     out = link(html, scope="li")
-    assert anchors(out) == [("../fine-tuning/", "Fine-tuning"), ("../matrix-rank/", "rank"), ("../fine-tuning/", "Fine-tuning"), ("../matrix-rank/", "rank")]
+    assert anchors(out) == [
+        ("../fine-tuning/", "Fine-tuning"),
+        ("../matrix-rank/", "rank"),
+        ("../fine-tuning/", "Fine-tuning"),
+        ("../matrix-rank/", "rank"),
+    ]
     assert "<code>rank</code>" in out
 
 
@@ -133,7 +144,9 @@ def test_entities_and_attributes_are_escaped():
     assert "r &lt; min(d, k)" in out
     assert 'title="Says &quot;hi&quot; &amp; &lt;b&gt;."' in out
     assert '>"Attention" &amp; &lt;heads&gt;</a>' in out
-    assert "&lt;script" not in link("<p>&lt;script&gt;alert(1)&lt;/script&gt; rank</p>").replace("&lt;script&gt;alert", "")
+    assert "&lt;script" not in link("<p>&lt;script&gt;alert(1)&lt;/script&gt; rank</p>").replace(
+        "&lt;script&gt;alert", ""
+    )
 
 
 def test_unknown_target_is_left_alone():

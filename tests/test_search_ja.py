@@ -42,7 +42,7 @@ def material_segment(query: str, keys: set[str]) -> set[str]:
         p = stack.pop()
         for q in range(1, wordcuts[p]):
             if wordcuts[p + q] > wordcuts[p] - q:
-                segments.add(query[p:p + q])
+                segments.add(query[p : p + q])
                 stack.append(p + q)
         q = p + wordcuts[p]
         if wordcuts[q] and q < len(query) - 1:
@@ -102,7 +102,11 @@ def test_index_is_rewritten_for_the_browser():
         "config": {"lang": ["ja"], "separator": "[\\s\\-]+", "pipeline": ["stemmer"], "fields": {}},
         "docs": [
             {"location": "concepts/lora/", "title": "LoRA（低ランク適応）", "text": "<p>" + TEXT + "</p>"},
-            {"location": "concepts/ft/", "title": "ファインチューニング", "text": "<p>大規模言語モデルを追加学習する。</p>"},
+            {
+                "location": "concepts/ft/",
+                "title": "ファインチューニング",
+                "text": "<p>大規模言語モデルを追加学習する。</p>",
+            },
         ],
     }
     out = segment_index(json.loads(json.dumps(data)))
@@ -117,7 +121,20 @@ def test_index_is_rewritten_for_the_browser():
 
 @pytest.mark.parametrize(
     "query",
-    ["低ランク", "言語モデル", "大規模", "ファインチューニング", "パラメータ", "重み行列", "ランク", "モデル", "行列", "凍結", "LoRA", "lora"],
+    [
+        "低ランク",
+        "言語モデル",
+        "大規模",
+        "ファインチューニング",
+        "パラメータ",
+        "重み行列",
+        "ランク",
+        "モデル",
+        "行列",
+        "凍結",
+        "LoRA",
+        "lora",
+    ],
 )
 def test_queries_find_their_words(query):
     data = segment_index({"config": {}, "docs": [{"location": "a/", "title": "", "text": TEXT}]})
@@ -128,7 +145,9 @@ def test_queries_find_their_words(query):
 
 def test_query_side_segmentation_leaves_queries_whole():
     """Material cuts a query's kanji run at index words; no index word is kanji only, so it does not."""
-    data = segment_index({"config": {}, "docs": [{"location": "a/", "title": "", "text": "<p>大規模なモデル。大規模言語モデル。行</p>"}]})
+    data = segment_index(
+        {"config": {}, "docs": [{"location": "a/", "title": "", "text": "<p>大規模なモデル。大規模言語モデル。行</p>"}]}
+    )
     keys = set(tokens(data["docs"][0]["text"])) | set(tokens(data["docs"][0].get("words", "")))
     assert browser_query("大規模言語モデル", keys) == "大規模言語モデル"
     assert finds("大規模言語モデル", keys)
@@ -141,7 +160,10 @@ def test_query_side_segmentation_leaves_queries_whole():
 def test_segment_index_file_roundtrip(tmp_path):
     path = tmp_path / "search_index.json"
     assert search_ja.segment_index_file(path) is False
-    path.write_text(json.dumps({"config": {"lang": ["ja"]}, "docs": [{"location": "", "title": "索引", "text": "言語モデル"}]}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"config": {"lang": ["ja"]}, "docs": [{"location": "", "title": "索引", "text": "言語モデル"}]}),
+        encoding="utf-8",
+    )
     assert search_ja.segment_index_file(path) is True
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["config"]["lang"] == ["en"] and data["docs"][0]["text"] == "言語モデル"

@@ -44,12 +44,19 @@ def read(site: Path, path: str) -> str:
 
 
 def article(page: str) -> str:
-    return page[page.index("<article"):page.index("</article>")]
+    return page[page.index("<article") : page.index("</article>")]
 
 
 def tab_blocks(page: str) -> dict[str, str]:
     """The HTML of each persona tab, by persona slug."""
-    return {m.group(1): m.group(0) for m in re.finditer(r'<div class="(?:glossary-explanation|admonition note glossary-missing)" data-persona="([^"]+)">.*?</div>(?=\s*</div>)', page, re.S)}
+    return {
+        m.group(1): m.group(0)
+        for m in re.finditer(
+            r'<div class="(?:glossary-explanation|admonition note glossary-missing)" data-persona="([^"]+)">.*?</div>(?=\s*</div>)',
+            page,
+            re.S,
+        )
+    }
 
 
 def mentions(fragment: str) -> list[tuple[str, str, str]]:
@@ -93,13 +100,21 @@ def test_tabs_carry_their_text_and_provenance(site):
 def test_report_link_per_tab_names_concept_and_persona(site):
     tabs = tab_blocks(read(site, "concepts/lora"))
     for persona, block in tabs.items():
-        href = html.unescape(re.search(r'<a class="glossary-report" href="([^"]+)">Report a problem with this explanation</a>', block).group(1))
+        href = html.unescape(
+            re.search(
+                r'<a class="glossary-report" href="([^"]+)">Report a problem with this explanation</a>', block
+            ).group(1)
+        )
         url = urlsplit(href)
         assert (url.scheme, url.netloc, url.path) == ("https", "github.com", "/example/test-glossary/issues/new")
         query = parse_qs(url.query)
         assert query["title"] == [f"Explanation of LoRA (Low-Rank Adaptation) for {PERSONAS[persona]['name']}: "]
         body = query["body"][0]
-        assert "concepts/lora.yaml" in body and f"personas/{persona}.yaml" in body and f"concepts/lora/{persona}.md" in body
+        assert (
+            "concepts/lora.yaml" in body
+            and f"personas/{persona}.yaml" in body
+            and f"concepts/lora/{persona}.md" in body
+        )
         assert f"https://example.org/test-glossary/concepts/lora/#{persona}" in body
 
 
@@ -107,7 +122,9 @@ def test_edit_this_concept_links_to_its_yaml(site):
     page = read(site, "concepts/lora")
     edit = "https://github.com/example/test-glossary/edit/trunk/concepts/lora.yaml"
     assert f'<a class="glossary-edit" href="{edit}">Edit this concept</a>' in page
-    assert re.search(rf'<a href="{re.escape(edit)}" title="[^"]*" class="md-content__button md-icon" rel="edit">', page)  # page.edit_url
+    assert re.search(
+        rf'<a href="{re.escape(edit)}" title="[^"]*" class="md-content__button md-icon" rel="edit">', page
+    )  # page.edit_url
 
 
 def test_generated_pages_have_no_edit_button(site):
@@ -118,10 +135,18 @@ def test_generated_pages_have_no_edit_button(site):
 def test_sources_and_related_links_below_the_tabs(site):
     page = article(read(site, "concepts/lora"))
     assert '<a href="https://arxiv.org/abs/2106.09685">Hu et al. 2021, LoRA, arXiv:2106.09685</a>' in page
-    related = page[page.index('id="related-concepts"'):page.index('id="sources"')]
-    assert '<li><a href="../matrix-rank/">Matrix rank</a>: The number of linearly independent columns of a matrix.</li>' in related
+    related = page[page.index('id="related-concepts"') : page.index('id="sources"')]
+    assert (
+        '<li><a href="../matrix-rank/">Matrix rank</a>: The number of linearly independent columns of a matrix.</li>'
+        in related
+    )
     assert mentions(related) == []  # the list is links already, not mentions
-    assert page.index("tabbed-set") < page.index('id="definition"') < page.index('id="key-facts"') < page.index('id="related-concepts"')
+    assert (
+        page.index("tabbed-set")
+        < page.index('id="definition"')
+        < page.index('id="key-facts"')
+        < page.index('id="related-concepts"')
+    )
 
 
 def test_missing_pair_shows_a_note_and_the_definition(site):
@@ -178,16 +203,19 @@ def test_a_page_writes_each_linked_summary_once(site):
 
 def test_definition_and_each_fact_link_their_first_mention(site):
     page = article(read(site, "concepts/lora"))
-    definition = page[page.index('<div class="glossary-definition">'):page.index('id="key-facts"')]
+    definition = page[page.index('<div class="glossary-definition">') : page.index('id="key-facts"')]
     assert [m[0] for m in mentions(definition)] == ["../matrix-rank/", "../fine-tuning/"]
-    facts = page[page.index('<div class="glossary-facts">'):page.index('id="related-concepts"')]
+    facts = page[page.index('<div class="glossary-facts">') : page.index('id="related-concepts"')]
     items = re.findall(r"<li>(.*?)</li>", facts, re.S)
-    assert [[m[0] for m in mentions(item)] for item in items] == [["../fine-tuning/", "../matrix-rank/"], ["../fine-tuning/"]]
+    assert [[m[0] for m in mentions(item)] for item in items] == [
+        ["../fine-tuning/", "../matrix-rank/"],
+        ["../fine-tuning/"],
+    ]
 
 
 def test_sidebar_does_not_list_every_concept(site):
     page = read(site, "concepts/matrix-rank")
-    sidebar = page[page.index('md-sidebar--primary'):page.index('md-sidebar--secondary')]
+    sidebar = page[page.index("md-sidebar--primary") : page.index("md-sidebar--secondary")]
     assert "concepts/lora/" not in sidebar and "../lora/" not in sidebar
     assert "A to Z" in sidebar
 
@@ -195,8 +223,16 @@ def test_sidebar_does_not_list_every_concept(site):
 def test_a_to_z_page_lists_every_concept_with_its_summary(site):
     page = article(read(site, "concepts"))
     for slug, data in CONCEPTS.items():
-        assert f'<a href="{slug}/">{html.escape(data["title"], quote=False)}</a>: {html.escape(data["summary"], quote=False)}' in page
-    assert page.index(">Attention<") < page.index(">Fine-tuning<") < page.index(">LoRA (Low-Rank Adaptation)<") < page.index(">Matrix rank<")
+        assert (
+            f'<a href="{slug}/">{html.escape(data["title"], quote=False)}</a>: {html.escape(data["summary"], quote=False)}'
+            in page
+        )
+    assert (
+        page.index(">Attention<")
+        < page.index(">Fine-tuning<")
+        < page.index(">LoRA (Low-Rank Adaptation)<")
+        < page.index(">Matrix rank<")
+    )
     for slug in ORDER:
         assert f'href="../for/{slug}/"' in page
 
@@ -219,13 +255,18 @@ def test_a_page_per_persona_lists_every_concept_with_its_opening(site):
     assert opening.endswith("…") and len(opening.split()) <= 42
     assert "glossary-choose" in page and 'data-glossary-persona="Physicist"' in page
     lawyer = article(read(site, "for/lawyer"))
-    assert "Not yet written for this reader." in re.search(r'<li><strong><a href="../../concepts/fine-tuning/#lawyer">.*?</li>', lawyer, re.S).group(0)
+    assert "Not yet written for this reader." in re.search(
+        r'<li><strong><a href="../../concepts/fine-tuning/#lawyer">.*?</li>', lawyer, re.S
+    ).group(0)
 
 
 def test_home_page_offers_the_reader_choice(site):
     page = article(read(site, ""))
     for slug in ORDER:
-        assert re.search(rf'<a class="glossary-persona" data-glossary-current="your choice" data-glossary-persona="{PERSONAS[slug]["name"]}" href="for/{slug}/">', page)
+        assert re.search(
+            rf'<a class="glossary-persona" data-glossary-current="your choice" data-glossary-persona="{PERSONAS[slug]["name"]}" href="for/{slug}/">',
+            page,
+        )
 
 
 def test_search_index_holds_every_persona_tab_and_no_persona_page(site):
@@ -272,7 +313,10 @@ def test_strict_build_passes_when_only_drafts_lack_explanations(tmp_path):
 
 def test_unknown_default_persona_is_a_config_error(tmp_path):
     config = write_glossary(tmp_path / "g", missing=False)
-    config.write_text(config.read_text(encoding="utf-8").replace("default_persona: lawyer", "default_persona: judge"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("default_persona: lawyer", "default_persona: judge"),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"default_persona 'judge' is not a persona"):
         build(config, tmp_path / "site")
 
@@ -302,7 +346,12 @@ def test_japanese_site_speaks_japanese(ja_site):
     assert '<html lang="ja"' in page
     assert "どの立場向けの説明を読みますか" in page and "選んだ立場はすべてのページで記憶されます" in page
     labels = re.findall(r'<label for="([^"]+)">([^<]+)</label>', page)
-    assert labels == [("child", "小学生"), ("physicist", "物理学専攻の大学院生"), ("lawyer", "法曹"), ("accountant", "公認会計士")]
+    assert labels == [
+        ("child", "小学生"),
+        ("physicist", "物理学専攻の大学院生"),
+        ("lawyer", "法曹"),
+        ("accountant", "公認会計士"),
+    ]
     assert '<input checked="checked" id="child"' in page
     assert "メンテナーが執筆" in page and "この説明の問題を報告" in page and "この概念を編集" in page
     assert 'placeholder="検索"' in page
@@ -317,7 +366,10 @@ def test_japanese_mentions_link_next_to_japanese_text(ja_site):
     page = read(ja_site, "concepts/fine-tuning")
     lawyer = tab_blocks(page)["lawyer"]
     assert ("../lora/", "LoRA（低ランク適応）") in [(href, text) for href, _, text in mentions(lawyer)]
-    assert page_summaries(page)["../lora/"] == html.escape("事前学習済みモデルの重みを凍結したまま、選んだ重み行列に加える小さな低ランクの更新だけを学習するファインチューニング手法。", quote=True)
+    assert page_summaries(page)["../lora/"] == html.escape(
+        "事前学習済みモデルの重みを凍結したまま、選んだ重み行列に加える小さな低ランクの更新だけを学習するファインチューニング手法。",
+        quote=True,
+    )
     physicist = tab_blocks(read(ja_site, "concepts/lora"))["physicist"]
     assert "../matrix-rank/" in [m[0] for m in mentions(physicist)]
 

@@ -46,7 +46,13 @@ def site(tmp_path, generated: bool = True):
         for concept in glossary.concepts:
             for persona in glossary.personas:
                 inputs = current_inputs(glossary, settings, concept, persona)
-                meta = {"source": "generated", "model": "test-model", "date": "2026-11-27", "fingerprint": combine(inputs), "inputs": inputs}
+                meta = {
+                    "source": "generated",
+                    "model": "test-model",
+                    "date": "2026-11-27",
+                    "fingerprint": combine(inputs),
+                    "inputs": inputs,
+                }
                 store.write(Explanation(concept, persona, f"Text about {concept} for the {persona}.\n", meta))
     return root, settings
 
@@ -54,7 +60,10 @@ def site(tmp_path, generated: bool = True):
 def states(root):
     settings = load_settings(root / "mkdocs.yml")
     glossary = load_glossary(root)
-    return {(s.concept, s.persona): (s.state, tuple(s.reasons)) for s in glossary_status(glossary, settings, Store(settings.concepts_path))}
+    return {
+        (s.concept, s.persona): (s.state, tuple(s.reasons))
+        for s in glossary_status(glossary, settings, Store(settings.concepts_path))
+    }
 
 
 def uncached_states(root, monkeypatch):
@@ -67,9 +76,54 @@ def uncached_states(root, monkeypatch):
 
 
 def _random_meta(rng: random.Random) -> dict:
-    words = ["curated", "generated", "gpt-4o-mini", "a model", "yes", "No", "on", "null", "~", "0", "007", "0705187764002000", "12", "-3", "1.5",
-             "1e3", "0b101", "0be4", "deadbeef", "2026-11-27", "it's", "x: y", "#hash", "", "日本語", "True", "0x1f", "12:30", "1_000", "+5", "-0",
-             "abc ", "[1, 2]", "&a", "*a", "!!str x", "é", "a\tb", "\x07bell", "\u2028x", "\x85", "a/b", ".inf", "y", "-", "--5"]
+    words = [
+        "curated",
+        "generated",
+        "gpt-4o-mini",
+        "a model",
+        "yes",
+        "No",
+        "on",
+        "null",
+        "~",
+        "0",
+        "007",
+        "0705187764002000",
+        "12",
+        "-3",
+        "1.5",
+        "1e3",
+        "0b101",
+        "0be4",
+        "deadbeef",
+        "2026-11-27",
+        "it's",
+        "x: y",
+        "#hash",
+        "",
+        "日本語",
+        "True",
+        "0x1f",
+        "12:30",
+        "1_000",
+        "+5",
+        "-0",
+        "abc ",
+        "[1, 2]",
+        "&a",
+        "*a",
+        "!!str x",
+        "é",
+        "a\tb",
+        "\x07bell",
+        "\u2028x",
+        "\x85",
+        "a/b",
+        ".inf",
+        "y",
+        "-",
+        "--5",
+    ]
 
     def value():
         r = rng.random()
@@ -83,7 +137,12 @@ def _random_meta(rng: random.Random) -> dict:
             return {rng.choice(["concept", "persona", "y", "on", "k"]): value() for _ in range(rng.randint(0, 3))}
         return [value()]
 
-    return {rng.choice(["source", "model", "date", "fingerprint", "inputs", "usage", "verdict", "yes", "Off", "key_2"]): value() for _ in range(rng.randint(0, 7))}
+    return {
+        rng.choice(
+            ["source", "model", "date", "fingerprint", "inputs", "usage", "verdict", "yes", "Off", "key_2"]
+        ): value()
+        for _ in range(rng.randint(0, 7))
+    }
 
 
 def test_the_fast_front_matter_reader_gives_what_yaml_gives_or_nothing():
@@ -91,7 +150,10 @@ def test_the_fast_front_matter_reader_gives_what_yaml_gives_or_nothing():
     fast = 0
     for _ in range(4000):
         meta = _random_meta(rng)
-        for text in (yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000), yaml.safe_dump(meta, sort_keys=False, width=1000)):
+        for text in (
+            yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000),
+            yaml.safe_dump(meta, sort_keys=False, width=1000),
+        ):
             expected = yaml.safe_load(text) or {}
             got = _simple_mapping(text)
             if got is not None:
@@ -99,17 +161,33 @@ def test_the_fast_front_matter_reader_gives_what_yaml_gives_or_nothing():
                 assert got == expected and all(type(got[k]) is type(expected[k]) for k in expected), text
             assert load_front_matter(text) == expected
     assert fast > 200, "the fast path is taken for plain front matter"
-    for text in ["a: 1\n  b: 2\n", "a:\n", "a: 1\na: 2\n", "On: 1\n", "a: 'x' # c\n", "a:\n  b:\n    c: 1\n", "a: 0b101\n", "a: 'x\x07'\n", "a: 'x\u2028y'\n"]:
+    for text in [
+        "a: 1\n  b: 2\n",
+        "a:\n",
+        "a: 1\na: 2\n",
+        "On: 1\n",
+        "a: 'x' # c\n",
+        "a:\n  b:\n    c: 1\n",
+        "a: 0b101\n",
+        "a: 'x\x07'\n",
+        "a: 'x\u2028y'\n",
+    ]:
         assert _simple_mapping(text) is None, text
 
 
 def test_what_store_write_produces_takes_the_fast_path(tmp_path):
     store = Store(tmp_path)
-    meta = {"source": "generated", "model": "gpt-4o-mini", "date": "2026-11-27", "fingerprint": "0705187764002000",
-            "inputs": {"concept": "1234567890123456", "persona": "0b10110101010101", "related": "abcdef0123456789"}, "usage": {"prompt_tokens": 900}}
+    meta = {
+        "source": "generated",
+        "model": "gpt-4o-mini",
+        "date": "2026-11-27",
+        "fingerprint": "0705187764002000",
+        "inputs": {"concept": "1234567890123456", "persona": "0b10110101010101", "related": "abcdef0123456789"},
+        "usage": {"prompt_tokens": 900},
+    }
     path = store.write(Explanation("lora", "child", "Body.\n", meta))
     text = path.read_text(encoding="utf-8")
-    front = text[4:text.index("\n---\n") + 1]
+    front = text[4 : text.index("\n---\n") + 1]
     assert _simple_mapping(front) == yaml.safe_load(front)
     assert split_front_matter(text)[0]["inputs"]["concept"] == "1234567890123456"
 
@@ -142,14 +220,22 @@ def test_the_fast_yaml_loader_gives_what_yaml_gives(tmp_path):
 def test_a_second_run_reads_from_the_cache_and_says_the_same(tmp_path, trust_young_files, monkeypatch):
     root, settings = site(tmp_path)
     first = states(root)
-    assert (root / ".cache" / "stat" / "explanations.pickle").is_file() and (root / ".cache" / "stat" / "inputs.pickle").is_file()
+    assert (root / ".cache" / "stat" / "explanations.pickle").is_file() and (
+        root / ".cache" / "stat" / "inputs.pickle"
+    ).is_file()
     glossary = load_glossary(root)
     statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
     assert all(type(s.explanation) is StoredExplanation for s in statuses), "the second run parsed nothing"
-    assert {(s.concept, s.persona): (s.state, tuple(s.reasons)) for s in statuses} == first == uncached_states(root, monkeypatch)
+    assert (
+        {(s.concept, s.persona): (s.state, tuple(s.reasons)) for s in statuses}
+        == first
+        == uncached_states(root, monkeypatch)
+    )
     assert set(first.values()) == {("fresh", ())}
     lora = next(s for s in statuses if (s.concept, s.persona) == ("lora", "child"))
-    assert lora.explanation.body == "Text about lora for the child.\n" and lora.explanation.meta["model"] == "test-model"
+    assert (
+        lora.explanation.body == "Text about lora for the child.\n" and lora.explanation.meta["model"] == "test-model"
+    )
 
 
 def test_an_edit_in_place_of_the_same_size_is_seen(tmp_path, trust_young_files, monkeypatch):
@@ -187,7 +273,9 @@ def test_a_problem_across_files_is_found_though_every_other_file_is_cached(tmp_p
     with pytest.raises(InputError) as error:
         load_glossary(root)
     assert "each title and alias must name one concept" in error.value.message
-    (root / "concepts" / "extra.yaml").write_text("title: Extra\nsummary: Another one.\ndefinition: Defined.\nfacts: [x]\nrelated: [nowhere]\n", encoding="utf-8")
+    (root / "concepts" / "extra.yaml").write_text(
+        "title: Extra\nsummary: Another one.\ndefinition: Defined.\nfacts: [x]\nrelated: [nowhere]\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as error:
         load_glossary(root)
     assert "no concept 'nowhere'" in error.value.message
@@ -247,13 +335,25 @@ def test_a_cold_run_parses_in_parallel_and_says_the_same(tmp_path, trust_young_f
     monkeypatch.setattr("generator.texts.store.threading.active_count", lambda: 1)  # whatever other tests left running
     assert states(root) == expected
     assert calls and calls[0] == 4, "the four files were parsed by worker processes"
-    assert expected[("lora", "child")][0] == "broken" and expected[("matrix-rank", "child")] == ("review", ("never accepted",))
+    assert expected[("lora", "child")][0] == "broken" and expected[("matrix-rank", "child")] == (
+        "review",
+        ("never accepted",),
+    )
     assert states(root) == expected
 
 
 def test_status_of_a_big_glossary_stays_fast(tmp_path, trust_young_files):
     """A smoke check (the real figures come from `make bench`): 300 concepts x 2 personas, warm."""
-    concepts = {f"c{i}": {"title": f"Concept {i}", "summary": f"Concept number {i}.", "definition": "Defined.", "facts": ["A fact."], "related": [f"c{(i + 1) % 300}"]} for i in range(300)}
+    concepts = {
+        f"c{i}": {
+            "title": f"Concept {i}",
+            "summary": f"Concept number {i}.",
+            "definition": "Defined.",
+            "facts": ["A fact."],
+            "related": [f"c{(i + 1) % 300}"],
+        }
+        for i in range(300)
+    }
     root = make_glossary(tmp_path, concepts=concepts, explanations=True)
     load_settings(root / "mkdocs.yml")
     states(root)

@@ -26,7 +26,13 @@ def write_generated(store, glossary, settings, concept, persona, body="Generated
     from generator.texts.status import current_inputs
 
     inputs = current_inputs(glossary, settings, concept, persona)
-    meta = {"source": "generated", "model": "test-model", "date": "2026-11-27", "fingerprint": combine(inputs), "inputs": inputs}
+    meta = {
+        "source": "generated",
+        "model": "test-model",
+        "date": "2026-11-27",
+        "fingerprint": combine(inputs),
+        "inputs": inputs,
+    }
     return store.write(Explanation(concept, persona, body, meta))
 
 

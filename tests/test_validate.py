@@ -20,26 +20,37 @@ def run(root, *args):
 def broken(tmp_path):
     """A glossary with one of every kind of mistake."""
     root = make_glossary(tmp_path / "g", explanations=True)
-    write_text(root / "concepts" / "typo.yaml", """\
+    write_text(
+        root / "concepts" / "typo.yaml",
+        """\
         title: Typo
         sumary: A misspelt key.
         definition: Something.
         facts: [One fact.]
-        """)
-    write_text(root / "concepts" / "types.yaml", """\
+        """,
+    )
+    write_text(
+        root / "concepts" / "types.yaml",
+        """\
         title: Types
         summary: Wrong types.
         definition: Something.
         facts: [One fact.]
         aliases: 5
         draft: maybe
-        """)
-    write_text(root / "concepts" / "empty-summary.yaml", """\
+        """,
+    )
+    write_text(
+        root / "concepts" / "empty-summary.yaml",
+        """\
         title: Empty summary
         summary: "   "
         facts: [One fact.]
-        """)
-    write_text(root / "concepts" / "dangling.yaml", """\
+        """,
+    )
+    write_text(
+        root / "concepts" / "dangling.yaml",
+        """\
         title: Dangling
         summary: Points nowhere.
         definition: Something.
@@ -51,29 +62,39 @@ def broken(tmp_path):
         sources:
           - title: A paper
             url: ftp://example.org/paper
-        """)
-    write_text(root / "concepts" / "dup-alias.yaml", """\
+        """,
+    )
+    write_text(
+        root / "concepts" / "dup-alias.yaml",
+        """\
         title: Another rank
         aliases: [Rank of a Matrix]
         summary: Uses an alias that belongs to matrix-rank.
         definition: Something.
         facts: [One fact.]
-        """)
-    write_text(root / "concepts" / "no-facts.yaml", """\
+        """,
+    )
+    write_text(
+        root / "concepts" / "no-facts.yaml",
+        """\
         title: No facts
         summary: Not a draft, yet without facts.
         definition: Something.
-        """)
+        """,
+    )
     write_text(root / "concepts" / "Bad_Name.yaml", "title: x\nsummry: y\n")  # its contents are checked too
     write_text(root / "concepts" / "empty.yaml", "")
     write_text(root / "concepts" / "a-list.yaml", "- title: x\n- summary: y\n")
     write_text(root / "concepts" / "bad-yaml.yaml", "title: [unclosed\nsummary: x\n")
     (root / "concepts" / "latin1.yaml").write_bytes("title: Caf\xe9\nsummary: x\n".encode("latin-1"))
-    write_text(root / "personas" / "physicist-two.yaml", """\
+    write_text(
+        root / "personas" / "physicist-two.yaml",
+        """\
         name: physicist
         description: Same tab label as another persona.
         background: Physics.
-        """)
+        """,
+    )
     return root
 
 
@@ -84,7 +105,9 @@ EXPECTED = [
     ("concepts/types.yaml:6: draft: Input should be a valid boolean"),
     ("concepts/empty-summary.yaml:2: summary: must not be empty"),
     ("concepts/empty-summary.yaml:1: definition: required key is missing"),
-    ("concepts/dangling.yaml:7: related.1: no concept 'matrix-rnak' (no file concepts/matrix-rnak.yaml); did you mean 'matrix-rank'?"),
+    (
+        "concepts/dangling.yaml:7: related.1: no concept 'matrix-rnak' (no file concepts/matrix-rnak.yaml); did you mean 'matrix-rank'?"
+    ),
     ("concepts/dangling.yaml:8: related.2: bad slug 'Not A Slug'"),
     ("concepts/dangling.yaml:11: sources.0.url: bad URL 'ftp://example.org/paper'"),
     ("concepts/dup-alias.yaml:2: aliases.0: 'Rank of a Matrix' is also the alias of concepts/matrix-rank.yaml"),
@@ -130,7 +153,11 @@ def test_no_command_writes_anything_when_input_is_bad(broken, command):
 
 
 def test_exit_code_is_2_from_a_real_process(broken):
-    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "-f", str(broken / "mkdocs.yml")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "-f", str(broken / "mkdocs.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "did you mean 'summary'?" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -145,12 +172,15 @@ def test_valid_glossary_passes(tmp_path):
 
 def test_summary_must_be_one_sentence(tmp_path):
     root = make_glossary(tmp_path)
-    write_text(root / "concepts" / "long.yaml", """\
+    write_text(
+        root / "concepts" / "long.yaml",
+        """\
         title: Long
         summary: The first sentence. The second sentence is one too many.
         definition: Something.
         facts: [One fact.]
-        """)
+        """,
+    )
     result = run(root, "validate")
     assert result.exit_code == 2
     assert "concepts/long.yaml:2: summary:" in result.output and "one sentence" in result.output
@@ -158,18 +188,24 @@ def test_summary_must_be_one_sentence(tmp_path):
 
 def test_abbreviations_do_not_end_the_summary(tmp_path):
     root = make_glossary(tmp_path)
-    write_text(root / "concepts" / "abbr.yaml", """\
+    write_text(
+        root / "concepts" / "abbr.yaml",
+        """\
         title: Abbr
         summary: A method from Hu et al. 2021, e.g. for fine-tuning.
         definition: Something.
         facts: [One fact.]
-        """)
+        """,
+    )
     assert run(root, "validate").exit_code == 0
 
 
 def test_draft_needs_no_facts(tmp_path):
     root = make_glossary(tmp_path)
-    write_text(root / "concepts" / "draft-one.yaml", "title: Draft one\nsummary: Not ready.\ndefinition: Something.\ndraft: true\n")
+    write_text(
+        root / "concepts" / "draft-one.yaml",
+        "title: Draft one\nsummary: Not ready.\ndefinition: Something.\ndraft: true\n",
+    )
     assert run(root, "validate").exit_code == 0
 
 

@@ -21,7 +21,9 @@ if [ "$1 $2" = "pr list" ]; then echo ""; fi
 exit 0
 """
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash")
+pytestmark = pytest.mark.skipif(
+    shutil.which("git") is None or shutil.which("bash") is None, reason="needs git and bash"
+)
 
 
 def steps(job: str) -> list[dict]:
@@ -40,8 +42,10 @@ def clone(tmp_path):
         **{k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GLOSSARY_"))},
         "HOME": str(tmp_path / "home"),
         "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "A Maintainer", "GIT_AUTHOR_EMAIL": "maintainer@example.org",
-        "GIT_COMMITTER_NAME": "A Maintainer", "GIT_COMMITTER_EMAIL": "maintainer@example.org",
+        "GIT_AUTHOR_NAME": "A Maintainer",
+        "GIT_AUTHOR_EMAIL": "maintainer@example.org",
+        "GIT_COMMITTER_NAME": "A Maintainer",
+        "GIT_COMMITTER_EMAIL": "maintainer@example.org",
     }
     (tmp_path / "home").mkdir()
     source = make_glossary(tmp_path / "source")
@@ -68,12 +72,29 @@ def run_job(job: str, work: Path, env: dict, step_env: dict[str, str]) -> list[s
     (work.parent / f"{job}.out").write_text("")
     for step in steps(job):
         declared = {name: step_env.get(name, "") for name in (step.get("env") or {})}
-        run_env = {**env, **declared, "GITHUB_OUTPUT": str(work.parent / f"{job}.out"), "GITHUB_REF": "refs/heads/main", "NO_MKDOCS_2_WARNING": "1"}
-        if step.get("if") and "changed == 'true'" in step["if"] and "changed=true" not in Path(run_env["GITHUB_OUTPUT"]).read_text():
+        run_env = {
+            **env,
+            **declared,
+            "GITHUB_OUTPUT": str(work.parent / f"{job}.out"),
+            "GITHUB_REF": "refs/heads/main",
+            "NO_MKDOCS_2_WARNING": "1",
+        }
+        if (
+            step.get("if")
+            and "changed == 'true'" in step["if"]
+            and "changed=true" not in Path(run_env["GITHUB_OUTPUT"]).read_text()
+        ):
             continue
         script = work.parent / "step.sh"
         script.write_text(step["run"])
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=work, env=run_env, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=work,
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         results.append(proc)
         assert proc.returncode == 0, f"step {step.get('name')!r} failed:\n{proc.stdout}\n{proc.stderr}"
     return results
@@ -82,17 +103,34 @@ def run_job(job: str, work: Path, env: dict, step_env: dict[str, str]) -> list[s
 def test_scheduled_run_proposes_new_texts_on_a_branch_and_deploys_the_site(clone, tmp_path):
     work, env = clone
     with FakeOpenAI() as server:
-        outputs = run_job("generate", work, env, {
-            "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "GLOSSARY_MODEL": "", "MAX_COST": "5",
-            "FORCE": "false", "CONCEPTS": "", "GH_TOKEN": "ghs_not_a_real_token", "PUSH_TO_MAIN": "",
-            "REPO": "example/glossary", "RUN_URL": "https://github.com/example/glossary/actions/runs/1",
-        })
+        outputs = run_job(
+            "generate",
+            work,
+            env,
+            {
+                "OPENAI_API_KEY": KEY,
+                "OPENAI_BASE_URL": server.base_url,
+                "GLOSSARY_MODEL": "",
+                "MAX_COST": "5",
+                "FORCE": "false",
+                "CONCEPTS": "",
+                "GH_TOKEN": "ghs_not_a_real_token",
+                "PUSH_TO_MAIN": "",
+                "REPO": "example/glossary",
+                "RUN_URL": "https://github.com/example/glossary/actions/runs/1",
+            },
+        )
         generation_requests = len(server.completions)
     assert generation_requests >= 4, "two concepts x two personas were generated"
 
     # The new texts are committed on one branch, and a pull request is opened with the run's report.
     branch_files = git(tmp_path / "origin.git", "ls-tree", "-r", "--name-only", "glossary/regenerate", env=env).split()
-    assert {"concepts/lora/physicist.md", "concepts/lora/child.md", "concepts/matrix-rank/physicist.md", "concepts/matrix-rank/child.md"} <= set(branch_files)
+    assert {
+        "concepts/lora/physicist.md",
+        "concepts/lora/child.md",
+        "concepts/matrix-rank/physicist.md",
+        "concepts/matrix-rank/child.md",
+    } <= set(branch_files)
     main_files = git(tmp_path / "origin.git", "ls-tree", "-r", "--name-only", "main", env=env).split()
     assert "concepts/lora/physicist.md" not in main_files, "review first: nothing was pushed to main"
     gh_calls = (tmp_path / "gh.log").read_text()
@@ -109,11 +147,24 @@ def test_scheduled_run_proposes_new_texts_on_a_branch_and_deploys_the_site(clone
     # A second scheduled run with nothing changed asks the model nothing.
     git(work, "checkout", "-q", "glossary/regenerate", env=env)
     with FakeOpenAI() as server:
-        run_job("generate", work, env, {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url, "MAX_COST": "5", "FORCE": "false", "REPO": "example/glossary"})
+        run_job(
+            "generate",
+            work,
+            env,
+            {
+                "OPENAI_API_KEY": KEY,
+                "OPENAI_BASE_URL": server.base_url,
+                "MAX_COST": "5",
+                "FORCE": "false",
+                "REPO": "example/glossary",
+            },
+        )
         assert len(server.completions) == 0
 
     # The key is in no file anywhere: clone, remote, cache, site, report.
-    leaks = [str(p) for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink() and KEY.encode() in p.read_bytes()]
+    leaks = [
+        str(p) for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink() and KEY.encode() in p.read_bytes()
+    ]
     assert leaks == []
     all_output = "".join(p.stdout + p.stderr for p in outputs)
     assert KEY not in all_output

@@ -134,8 +134,7 @@ def zizmor(target: Path) -> tuple[subprocess.CompletedProcess, list]:
     # --no-config/--no-ignores: findings cannot be silenced by a zizmor.yml
     # or `# zizmor: ignore` comments.
     result = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-config", "--no-ignores", "--no-progress",
-         "--format", "json", str(target)],
+        [tool("zizmor"), "--offline", "--no-config", "--no-ignores", "--no-progress", "--format", "json", str(target)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,7 +204,14 @@ def test_regenerate_triggers(regen):
     assert inputs["concept"]["type"] == "string"
     assert on["push"]["branches"] == ["main"]
     # Everything that changes the published site deploys on merge, not only concepts and personas.
-    assert set(on["push"]["paths"]) == {"concepts/**", "personas/**", "docs/**", "mkdocs.yml", "generator/**", "pyproject.toml"}
+    assert set(on["push"]["paths"]) == {
+        "concepts/**",
+        "personas/**",
+        "docs/**",
+        "mkdocs.yml",
+        "generator/**",
+        "pyproject.toml",
+    }
 
 
 @pytest.mark.parametrize("path", all_workflows(), ids=lambda p: p.name)
@@ -312,7 +318,7 @@ def test_ci_job_steps(ci):
     assert upload["with"]["path"].rstrip("/") == "site"
 
     summary = step(job, "Summarise glossary status")
-    assert '--since "$since"' in summary["run"] and 'origin/${BASE_REF}' in summary["run"]
+    assert '--since "$since"' in summary["run"] and "origin/${BASE_REF}" in summary["run"]
     assert '"$GITHUB_STEP_SUMMARY"' in summary["run"]
     assert summary["env"]["BASE_REF"] == "${{ github.base_ref }}"
 
@@ -395,14 +401,16 @@ def run_step(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     path.write_text(script)
     return subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
 def git(cwd: Path, *args: str, env: dict) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
 
 
 GLOSSARY_STUB = """\
@@ -431,8 +439,9 @@ def outputs(tmp_path: Path) -> str:
 @needs_bash_git
 def test_generate_step_without_key_skips_with_notice(regen, workdir, tmp_path):
     script = step(regen["jobs"]["generate"], "Generate")["run"]
-    env = base_env(tmp_path, OPENAI_API_KEY="", MAX_COST="5", FORCE="false", CONCEPTS="",
-                   STUB_LOG=str(tmp_path / "log"))
+    env = base_env(
+        tmp_path, OPENAI_API_KEY="", MAX_COST="5", FORCE="false", CONCEPTS="", STUB_LOG=str(tmp_path / "log")
+    )
     result = run_step(script, workdir, env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("::notice")
@@ -443,15 +452,33 @@ def test_generate_step_without_key_skips_with_notice(regen, workdir, tmp_path):
 @needs_bash_git
 def test_generate_step_passes_inputs(regen, workdir, tmp_path):
     script = step(regen["jobs"]["generate"], "Generate")["run"]
-    env = base_env(tmp_path, OPENAI_API_KEY="sk-test", OPENAI_BASE_URL="", GLOSSARY_MODEL="m1",
-                   MAX_COST="2.5", FORCE="true", CONCEPTS="lora, rag",
-                   STUB_LOG=str(tmp_path / "log"), STUB_WRITE="1")
+    env = base_env(
+        tmp_path,
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL="",
+        GLOSSARY_MODEL="m1",
+        MAX_COST="2.5",
+        FORCE="true",
+        CONCEPTS="lora, rag",
+        STUB_LOG=str(tmp_path / "log"),
+        STUB_WRITE="1",
+    )
     git(workdir, "init", "-q", env=env)
     result = run_step(script, workdir, env)
     assert result.returncode == 0, result.stderr
     args = (tmp_path / "log").read_text().split("\n")[:-1]
-    assert args == ["generate", "--max-cost", "2.5", "--report", "pr-body.md", "--force",
-                    "--concept", "lora", "--concept", "rag"]
+    assert args == [
+        "generate",
+        "--max-cost",
+        "2.5",
+        "--report",
+        "pr-body.md",
+        "--force",
+        "--concept",
+        "lora",
+        "--concept",
+        "rag",
+    ]
     seen_env = (tmp_path / "log.env").read_text()
     assert "OPENAI_BASE_URL" not in seen_env, "an empty variable must be unset"
     assert "GLOSSARY_MODEL=m1" in seen_env
@@ -462,8 +489,9 @@ def test_generate_step_passes_inputs(regen, workdir, tmp_path):
 @pytest.mark.parametrize("bad", [{"CONCEPTS": "../etc"}, {"CONCEPTS": "$(id)"}, {"MAX_COST": "5; rm"}])
 def test_generate_step_rejects_bad_input(regen, workdir, tmp_path, bad):
     script = step(regen["jobs"]["generate"], "Generate")["run"]
-    env = base_env(tmp_path, OPENAI_API_KEY="sk-test", MAX_COST="5", FORCE="false", CONCEPTS="",
-                   STUB_LOG=str(tmp_path / "log"))
+    env = base_env(
+        tmp_path, OPENAI_API_KEY="sk-test", MAX_COST="5", FORCE="false", CONCEPTS="", STUB_LOG=str(tmp_path / "log")
+    )
     env.update(bad)
     result = run_step(script, workdir, env)
     assert result.returncode == 2
@@ -474,9 +502,11 @@ def test_generate_step_rejects_bad_input(regen, workdir, tmp_path, bad):
 @needs_bash_git
 @pytest.mark.parametrize(
     ("event", "expected"),
-    [("pull_request", ["status", "--markdown", "--since", "origin/main"]),
-     ("push", ["status", "--markdown", "--since", "<before>"]),
-     ("push-new-branch", ["status", "--markdown", "--since", "HEAD~1"])],
+    [
+        ("pull_request", ["status", "--markdown", "--since", "origin/main"]),
+        ("push", ["status", "--markdown", "--since", "<before>"]),
+        ("push-new-branch", ["status", "--markdown", "--since", "HEAD~1"]),
+    ],
 )
 def test_summary_step_compares_with_the_right_base(ci, workdir, tmp_path, event, expected):
     script = step(ci["jobs"]["check"], "Summarise glossary status")["run"]
@@ -508,9 +538,15 @@ esac
 @pytest.fixture
 def propose_repo(tmp_path):
     """A clone of a local bare 'origin' whose main has one commit, plus a new text."""
-    env = base_env(tmp_path, GH_LOG=str(tmp_path / "gh.log"), GH_PR_NUMBER=str(tmp_path / "pr"),
-                   REPO="owner/repo", RUN_URL="https://example.org/run/1",
-                   GITHUB_REF="refs/heads/main", PUSH_TO_MAIN="")
+    env = base_env(
+        tmp_path,
+        GH_LOG=str(tmp_path / "gh.log"),
+        GH_PR_NUMBER=str(tmp_path / "pr"),
+        REPO="owner/repo",
+        RUN_URL="https://example.org/run/1",
+        GITHUB_REF="refs/heads/main",
+        PUSH_TO_MAIN="",
+    )
     write_stub(tmp_path / "stubs" / "gh", GH_STUB)
     env["PATH"] = f"{tmp_path / 'stubs'}{os.pathsep}{env['PATH']}"
     origin = tmp_path / "origin.git"

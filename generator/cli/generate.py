@@ -62,7 +62,14 @@ class Progress:
             )
             from rich.progress import Progress as Bar
 
-            self._bar = Bar(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"), console=console)
+            self._bar = Bar(
+                TextColumn("generating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=console,
+            )
             self._task = self._bar.add_task("", total=total)
             self._bar.start()
 
@@ -110,7 +117,13 @@ def summary_table(results: list[PairResult], limit: int = 60) -> Table:
             state = f"[yellow]not started[/]: {rich_escape(r.error)}"
         else:
             state = f"[red]failed[/]: {rich_escape(r.error)}"
-        table.add_row(r.concept, r.persona, state, _tokens(r.usage), "cache" if r.cached and r.state == "generated" else format_cost(r.cost))
+        table.add_row(
+            r.concept,
+            r.persona,
+            state,
+            _tokens(r.usage),
+            "cache" if r.cached and r.state == "generated" else format_cost(r.cost),
+        )
     return table
 
 
@@ -120,7 +133,11 @@ def totals_line(results: list[PairResult], caller: ModelCaller, seconds: float) 
     failed = sum(1 for r in results if r.state == "failed")
     skipped = sum(1 for r in results if r.state == "skipped")
     u = caller.stats.usage
-    spent = "unknown (no price for the model)" if caller.stats.unpriced and not caller.stats.spent else format_cost(caller.stats.spent)
+    spent = (
+        "unknown (no price for the model)"
+        if caller.stats.unpriced and not caller.stats.spent
+        else format_cost(caller.stats.spent)
+    )
     parts = [
         f"{len(generated)} generated ({cached} from cache)",
         f"{failed} failed",
@@ -137,11 +154,20 @@ def totals_line(results: list[PairResult], caller: ModelCaller, seconds: float) 
     return line
 
 
-def report_markdown(settings: Settings, results: list[PairResult], caller: ModelCaller | None, seconds: float, notes: list[str]) -> str:
+def report_markdown(
+    settings: Settings, results: list[PairResult], caller: ModelCaller | None, seconds: float, notes: list[str]
+) -> str:
     """A Markdown report for a pull request body."""
     out = ["## Generated explanations", ""]
-    check = f"checked for faithfulness by `{settings.judge}`" if settings.verify else "**not** checked for faithfulness (verify is off)"
-    out += [f"Model `{settings.model}` (temperature {settings.temperature:g}, max {settings.max_tokens} tokens), {check}.", ""]
+    check = (
+        f"checked for faithfulness by `{settings.judge}`"
+        if settings.verify
+        else "**not** checked for faithfulness (verify is off)"
+    )
+    out += [
+        f"Model `{settings.model}` (temperature {settings.temperature:g}, max {settings.max_tokens} tokens), {check}.",
+        "",
+    ]
     if caller is not None:
         out += [totals_line(results, caller, seconds), ""]
     if not results:
@@ -150,7 +176,9 @@ def report_markdown(settings: Settings, results: list[PairResult], caller: Model
     if rows:
         out += ["| Concept | Persona | Why | Check | Tokens | Cost |", "|---|---|---|---|---:|---:|"]
         for r in rows[:500]:
-            out.append(f"| `{r.concept}` | `{r.persona}` | {r.why} | {r.check or 'not checked'} | {_tokens(r.usage)} | {'cache' if r.cached else format_cost(r.cost)} |")
+            out.append(
+                f"| `{r.concept}` | `{r.persona}` | {r.why} | {r.check or 'not checked'} | {_tokens(r.usage)} | {'cache' if r.cached else format_cost(r.cost)} |"
+            )
         if len(rows) > 500:
             out.append(f"| ... | {len(rows) - 500} more | | | | |")
         out.append("")
@@ -180,19 +208,35 @@ def _dry_run(console: Console, glossary: Glossary, settings: Settings, plan: Pla
     uncached = []
     for s in plan.todo:
         concept, persona = glossary.concepts[s.concept], glossary.personas[s.persona]
-        key = request_key(settings.model, build_messages(glossary, concept, persona, settings.language), temperature=settings.temperature, max_tokens=settings.max_tokens, response_format=None)
+        key = request_key(
+            settings.model,
+            build_messages(glossary, concept, persona, settings.language),
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            response_format=None,
+        )
         if memo is not None and key in memo:
             table.add_row(s.concept, s.persona, _why(s), "0", "cached")
             continue
         uncached.append((s.concept, s.persona))
         found = estimate(glossary, settings, [(s.concept, s.persona)])
-        table.add_row(s.concept, s.persona, _why(s), f"{found['input_tokens'] + found['output_tokens']:,}", format_cost(found["cost"]))
+        table.add_row(
+            s.concept,
+            s.persona,
+            _why(s),
+            f"{found['input_tokens'] + found['output_tokens']:,}",
+            format_cost(found["cost"]),
+        )
     if memo is not None:
         memo.close()
     console.print(table)
     found = estimate(glossary, settings, uncached)
     cached = len(plan.todo) - len(uncached)
-    cost = format_cost(found["cost"]) if found["cost"] is not None else f"unknown (no price for {settings.model}; add it under the plugin's `prices:` in mkdocs.yml)"
+    cost = (
+        format_cost(found["cost"])
+        if found["cost"] is not None
+        else f"unknown (no price for {settings.model}; add it under the plugin's `prices:` in mkdocs.yml)"
+    )
     console.print(
         f"Would generate {len(plan.todo)} pair{'s' if len(plan.todo) != 1 else ''} with {settings.model}"
         f" ({cached} from cache): ~{found['input_tokens']:,} input + ~{found['output_tokens']:,} output tokens, estimated cost {cost}."
@@ -228,12 +272,32 @@ def _settings(config_file: str, jobs: int | None, max_cost: float | None) -> Set
 @click.option("--concept", "concepts", multiple=True, metavar="SLUG", help="Only this concept (repeatable).")
 @click.option("--persona", "personas", multiple=True, metavar="SLUG", help="Only this persona (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate fresh pairs too, bypassing the cache (never curated ones).")
-@click.option("--jobs", type=click.IntRange(min=1, max=256), help="Requests in flight at most (default: `jobs` in mkdocs.yml, 8).")
-@click.option("--dry-run", is_flag=True, help="List what would be generated and why, with the estimated cost; call nothing.")
-@click.option("--max-cost", type=click.FloatRange(min=0), metavar="USD", help="Start no new request once this many dollars are spent.")
-@click.option("--report", type=click.Path(dir_okay=False), help="Write a Markdown report (for a pull request body) to this file.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1, max=256), help="Requests in flight at most (default: `jobs` in mkdocs.yml, 8)."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="List what would be generated and why, with the estimated cost; call nothing."
+)
+@click.option(
+    "--max-cost",
+    type=click.FloatRange(min=0),
+    metavar="USD",
+    help="Start no new request once this many dollars are spent.",
+)
+@click.option(
+    "--report", type=click.Path(dir_okay=False), help="Write a Markdown report (for a pull request body) to this file."
+)
 @config_option
-def generate_command(concepts: tuple[str, ...] = (), personas: tuple[str, ...] = (), force: bool = False, jobs: int | None = None, dry_run: bool = False, max_cost: float | None = None, report: str | None = None, config_file: str = "mkdocs.yml") -> None:
+def generate_command(
+    concepts: tuple[str, ...] = (),
+    personas: tuple[str, ...] = (),
+    force: bool = False,
+    jobs: int | None = None,
+    dry_run: bool = False,
+    max_cost: float | None = None,
+    report: str | None = None,
+    config_file: str = "mkdocs.yml",
+) -> None:
     """Generate every missing or stale explanation (calls the model)."""
     console = make_console()
     settings = _settings(config_file, jobs, max_cost)
@@ -256,12 +320,20 @@ def generate_command(concepts: tuple[str, ...] = (), personas: tuple[str, ...] =
     if not plan.todo:
         from generator.cli.reports import counts_line
 
-        console.print(f"Nothing to generate ({counts_line([s for s in plan.statuses if s.state != ORPHAN])}).", markup=False)
+        console.print(
+            f"Nothing to generate ({counts_line([s for s in plan.statuses if s.state != ORPHAN])}).", markup=False
+        )
         if report:
             atomic_write(Path(report), report_markdown(settings, [], None, 0.0, plan.notes))
         return
     if settings.max_cost is not None:
-        unpriced = sorted({m for m in (settings.model, settings.judge if settings.verify else settings.model) if price_for(settings, m) is None})
+        unpriced = sorted(
+            {
+                m
+                for m in (settings.model, settings.judge if settings.verify else settings.model)
+                if price_for(settings, m) is None
+            }
+        )
         if unpriced:
             raise ConfigError(
                 f"--max-cost needs a price for {', '.join(unpriced)}: add it under the glossary plugin in mkdocs.yml, e.g.\n"
@@ -269,7 +341,9 @@ def generate_command(concepts: tuple[str, ...] = (), personas: tuple[str, ...] =
             )
     if settings.verify:
         _load_judge()
-    caller = ModelCaller(settings, jobs=settings.jobs, max_cost=settings.max_cost)  # the key is checked here, before any request
+    caller = ModelCaller(
+        settings, jobs=settings.jobs, max_cost=settings.max_cost
+    )  # the key is checked here, before any request
     progress = Progress(console, len(plan.todo))
     run = Run(settings, glossary, store, caller, force=force, progress=progress)
     started = time.monotonic()
@@ -285,19 +359,37 @@ def generate_command(concepts: tuple[str, ...] = (), personas: tuple[str, ...] =
     finally:
         progress.stop()
     seconds = time.monotonic() - started
-    results = [run.results.get((s.concept, s.persona)) or PairResult(s.concept, s.persona, "failed", why=_why(s), error=f"stopped: {fatal.message.splitlines()[0] if fatal else 'not run'}") for s in plan.todo]
+    results = [
+        run.results.get((s.concept, s.persona))
+        or PairResult(
+            s.concept,
+            s.persona,
+            "failed",
+            why=_why(s),
+            error=f"stopped: {fatal.message.splitlines()[0] if fatal else 'not run'}",
+        )
+        for s in plan.todo
+    ]
     save_failures(settings, results)
     if fatal is None or any(r.state == "generated" for r in results):
         console.print(summary_table(results))
         console.print(totals_line(results, caller, seconds), markup=False)
     if report:
-        atomic_write(Path(report), report_markdown(settings, results, caller, seconds, plan.notes + ([f"Stopped: {fatal.message}"] if fatal else [])))
+        atomic_write(
+            Path(report),
+            report_markdown(
+                settings, results, caller, seconds, plan.notes + ([f"Stopped: {fatal.message}"] if fatal else [])
+            ),
+        )
     if fatal is not None:
         raise fatal
     failed = [r for r in results if r.state == "failed"]
     skipped = [r for r in results if r.state == "skipped"]
     if skipped:
-        console.print(f"Spending cap reached: {len(skipped)} pair{'s' if len(skipped) != 1 else ''} not started; run again (or raise --max-cost) to continue.", markup=False)
+        console.print(
+            f"Spending cap reached: {len(skipped)} pair{'s' if len(skipped) != 1 else ''} not started; run again (or raise --max-cost) to continue.",
+            markup=False,
+        )
     if failed:
         raise GlossaryError(
             f"{len(failed)} of {len(results)} pair{'s' if len(results) != 1 else ''} failed (listed above, and by `glossary status`); "

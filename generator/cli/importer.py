@@ -37,9 +37,7 @@ def _default_concepts_dir(config_file: Path) -> Path:
 
 
 @click.command("import", cls=GlossaryCommand)
-@click.argument(
-    "source", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path)
-)
+@click.argument("source", type=click.Path(exists=True, file_okay=False, dir_okay=True, path_type=Path))
 @click.option(
     "--concepts-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -47,7 +45,9 @@ def _default_concepts_dir(config_file: Path) -> Path:
     help="Where concept YAML files are written [default: the site's concepts dir, i.e. concepts/].",
 )
 @click.option("--origin", help='Origin glossary: "Name", "Name <url>" or a URL (default: from SOURCE.md/README).')
-@click.option("--licence", "--license", "licence", help='Licence: e.g. "CC BY 4.0" or a licence URL (default: from LICENSE.md).')
+@click.option(
+    "--licence", "--license", "licence", help='Licence: e.g. "CC BY 4.0" or a licence URL (default: from LICENSE.md).'
+)
 @click.option(
     "-f",
     "--config-file",
@@ -83,12 +83,15 @@ def import_command(
     by_reason = report.skipped_by_reason()
     summary.add_row(
         "Skipped",
-        f"{len(report.skipped)}" + (" (" + ", ".join(f"{r}: {n}" for r, n in sorted(by_reason.items())) + ")" if by_reason else ""),
+        f"{len(report.skipped)}"
+        + (" (" + ", ".join(f"{r}: {n}" for r, n in sorted(by_reason.items())) + ")" if by_reason else ""),
     )
     summary.add_row("Dropped related", str(len(report.dropped_related)))
     summary.add_row("Dropped aliases", str(len(report.dropped_aliases)))
     attribution = report.source_attribution
-    summary.add_row("Attribution", f"{attribution['title']} <{attribution['url']}>" if attribution else "[red]none[/red]")
+    summary.add_row(
+        "Attribution", f"{attribution['title']} <{attribution['url']}>" if attribution else "[red]none[/red]"
+    )
     console.print(summary)
 
     if report.skipped:

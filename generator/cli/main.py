@@ -42,7 +42,9 @@ def validate(config_file: str) -> None:
     settings = load_settings(config_file)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
     drafts = sum(1 for c in glossary.concepts.values() if c.draft)
-    click.echo(f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid.")
+    click.echo(
+        f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid."
+    )
 
 
 @main.group()
@@ -81,7 +83,15 @@ def _new_file(folder: Path, slug: str, text: str) -> Path:
     return path
 
 
-STATE_STYLES = {FRESH: "green", STALE: "yellow", MISSING: "red", CURATED: "cyan", REVIEW: "magenta", ORPHAN: "red", DRAFT: "dim"}
+STATE_STYLES = {
+    FRESH: "green",
+    STALE: "yellow",
+    MISSING: "red",
+    CURATED: "cyan",
+    REVIEW: "magenta",
+    ORPHAN: "red",
+    DRAFT: "dim",
+}
 
 
 @main.command()
@@ -97,7 +107,11 @@ def status(config_file: str, as_markdown: bool, since: str | None, show_all: boo
     from generator.cli import reports
 
     if as_markdown:
-        click.echo(reports.status_markdown(glossary, settings, statuses, changed_since=_changed_concepts(settings, since) if since else None))
+        click.echo(
+            reports.status_markdown(
+                glossary, settings, statuses, changed_since=_changed_concepts(settings, since) if since else None
+            )
+        )
         return
     reports.print_status(console(), glossary, settings, statuses, show_all=show_all)
 
@@ -106,8 +120,20 @@ def _changed_concepts(settings: Settings, ref: str) -> dict[str, list[str]]:
     """Concept and persona files added or modified since a git ref."""
     try:
         out = subprocess.run(
-            ["git", "diff", "--name-status", "--no-renames", f"{ref}...HEAD", "--", settings.concepts_dir, settings.personas_dir],
-            cwd=settings.root, capture_output=True, text=True, check=True,
+            [
+                "git",
+                "diff",
+                "--name-status",
+                "--no-renames",
+                f"{ref}...HEAD",
+                "--",
+                settings.concepts_dir,
+                settings.personas_dir,
+            ],
+            cwd=settings.root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         err = getattr(exc, "stderr", "") or str(exc)
@@ -133,7 +159,11 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
     store = Store(settings.concepts_path)
     if accept_all == bool(concept and persona):
         raise click.UsageError("give CONCEPT and PERSONA, or --all")
-    targets = [s for s in glossary_status(glossary, settings, store) if s.state == REVIEW and (accept_all or (s.concept, s.persona) == (concept, persona))]
+    targets = [
+        s
+        for s in glossary_status(glossary, settings, store)
+        if s.state == REVIEW and (accept_all or (s.concept, s.persona) == (concept, persona))
+    ]
     if not accept_all and not targets:
         if concept not in glossary.concepts:
             raise ConfigError(f"no concept {concept!r}")
@@ -143,7 +173,9 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
         if found is None:
             raise ConfigError(f"no explanation for {concept}/{persona} yet")
         if not found.curated:
-            raise ConfigError(f"{concept}/{persona} is generated, not curated: regenerate it, or edit it to make it curated")
+            raise ConfigError(
+                f"{concept}/{persona} is generated, not curated: regenerate it, or edit it to make it curated"
+            )
         click.echo(f"{concept}/{persona} is already accepted against the current inputs.")
         return
     for s in targets:
@@ -161,12 +193,27 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
 
 @main.command()
 @config_option
-@click.option("--strict", is_flag=True, help="Fail when any pair has no explanation (drafts excepted), as mkdocs --strict does.")
-@click.option("--allow-pending", is_flag=True, help="With --strict: list pairs still waiting for their text instead of failing (texts under review).")
-@click.option("--generate", "generate_first", is_flag=True, help="Generate what is missing or stale first (calls the model).")
-@click.option("-d", "--site-dir", type=click.Path(file_okay=False), help="Where to write the site (default: mkdocs.yml's site_dir).")
+@click.option(
+    "--strict", is_flag=True, help="Fail when any pair has no explanation (drafts excepted), as mkdocs --strict does."
+)
+@click.option(
+    "--allow-pending",
+    is_flag=True,
+    help="With --strict: list pairs still waiting for their text instead of failing (texts under review).",
+)
+@click.option(
+    "--generate", "generate_first", is_flag=True, help="Generate what is missing or stale first (calls the model)."
+)
+@click.option(
+    "-d",
+    "--site-dir",
+    type=click.Path(file_okay=False),
+    help="Where to write the site (default: mkdocs.yml's site_dir).",
+)
 @click.pass_context
-def build(ctx: click.Context, config_file: str, strict: bool, allow_pending: bool, generate_first: bool, site_dir: str | None) -> None:
+def build(
+    ctx: click.Context, config_file: str, strict: bool, allow_pending: bool, generate_first: bool, site_dir: str | None
+) -> None:
     """Build the site from the committed text; never calls a model unless --generate is given."""
     settings = load_settings(config_file)
     load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)

@@ -11,7 +11,12 @@ from rich.markup import escape
 from generator.errors import GlossaryError
 
 config_option = click.option(
-    "-f", "--config-file", default="mkdocs.yml", show_default=True, type=click.Path(dir_okay=False), help="The site's mkdocs.yml."
+    "-f",
+    "--config-file",
+    default="mkdocs.yml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The site's mkdocs.yml.",
 )
 
 

@@ -22,16 +22,33 @@ from generator.texts.status import (
     PairStatus,
 )
 
-STYLES = {FRESH: "green", STALE: "yellow", MISSING: "red", CURATED: "cyan", REVIEW: "magenta", ORPHAN: "red", DRAFT: "dim"}
+STYLES = {
+    FRESH: "green",
+    STALE: "yellow",
+    MISSING: "red",
+    CURATED: "cyan",
+    REVIEW: "magenta",
+    ORPHAN: "red",
+    DRAFT: "dim",
+}
 QUIET_STATES = (FRESH, CURATED)
 
 
 def counts_line(statuses: list[PairStatus]) -> str:
     counts = Counter(s.state for s in statuses)
-    return ", ".join(f"{counts[state]} {state}" for state in (FRESH, CURATED, STALE, MISSING, REVIEW, DRAFT, ORPHAN) if counts[state]) or "no pairs"
+    return (
+        ", ".join(
+            f"{counts[state]} {state}"
+            for state in (FRESH, CURATED, STALE, MISSING, REVIEW, DRAFT, ORPHAN)
+            if counts[state]
+        )
+        or "no pairs"
+    )
 
 
-def print_status(out: Console, glossary: Glossary, settings: Settings, statuses: list[PairStatus], *, show_all: bool = False) -> None:
+def print_status(
+    out: Console, glossary: Glossary, settings: Settings, statuses: list[PairStatus], *, show_all: bool = False
+) -> None:
     """One row per pair that needs attention (every pair with show_all), then the totals."""
     rows = [s for s in statuses if show_all or s.state not in QUIET_STATES]
     drafts = sorted({s.concept for s in rows if s.state == DRAFT})
@@ -80,7 +97,14 @@ def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
             continue
         concept, persona = item.get("concept"), item.get("persona")
         if concept in glossary.concepts and persona in glossary.personas:
-            found.append({"concept": concept, "persona": persona, "reason": str(item.get("reason") or "unknown"), "when": str(item.get("when") or "")})
+            found.append(
+                {
+                    "concept": concept,
+                    "persona": persona,
+                    "reason": str(item.get("reason") or "unknown"),
+                    "when": str(item.get("when") or ""),
+                }
+            )
     return sorted(found, key=lambda f: (f["concept"], f["persona"]))
 
 
@@ -92,9 +116,20 @@ def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]
     return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])
 
 
-def status_markdown(glossary: Glossary, settings: Settings, statuses: list[PairStatus], *, changed_since: dict[str, list[str]] | None = None) -> str:
+def status_markdown(
+    glossary: Glossary,
+    settings: Settings,
+    statuses: list[PairStatus],
+    *,
+    changed_since: dict[str, list[str]] | None = None,
+) -> str:
     """What a change means, for a reviewer: what will be generated, what went stale, what to review."""
-    out = ["## Glossary status", "", f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.", ""]
+    out = [
+        "## Glossary status",
+        "",
+        f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.",
+        "",
+    ]
     if changed_since is not None:
         for kind in ("added", "changed", "removed"):
             names = changed_since.get(kind) or []

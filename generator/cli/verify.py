@@ -43,12 +43,23 @@ def _print_results(out, results: list[VerifyResult]) -> None:
 @click.command("verify", cls=GlossaryCommand)
 @click.option("--concept", "concepts", multiple=True, metavar="SLUG", help="Only this concept (repeatable).")
 @click.option("--persona", "personas", multiple=True, metavar="SLUG", help="Only this persona (repeatable).")
-@click.option("--write-verdicts/--no-write-verdicts", "write_verdicts", default=None,
-              help="Record passing verdicts in the texts' front matter. Default: only when the model server is not on this machine (OPENAI_BASE_URL unset or not a loopback address).")
+@click.option(
+    "--write-verdicts/--no-write-verdicts",
+    "write_verdicts",
+    default=None,
+    help="Record passing verdicts in the texts' front matter. Default: only when the model server is not on this machine (OPENAI_BASE_URL unset or not a loopback address).",
+)
 @click.option("--force", is_flag=True, help="Ask the judge again instead of using cached verdicts.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Judge calls in flight at most (default: config `jobs`).")
 @config_option
-def verify_command(concepts: tuple[str, ...], personas: tuple[str, ...], write_verdicts: bool | None, force: bool, jobs: int | None, config_file: str) -> None:
+def verify_command(
+    concepts: tuple[str, ...],
+    personas: tuple[str, ...],
+    write_verdicts: bool | None,
+    force: bool,
+    jobs: int | None,
+    config_file: str,
+) -> None:
     """Re-check stored explanations, curated ones included, against their key facts; never regenerates.
 
     Exits 1 if any text contradicts a key fact, asserts a misconception, makes a false claim,

@@ -20,9 +20,7 @@ def _parse_licence(text: str) -> tuple[str | None, str | None]:
         return _cc_licence(m.group(1), m.group(2))
     if re.search(r"creativecommons\.org/publicdomain/zero", text, re.I):
         return _KNOWN_LICENCES["cc0"]
-    m = re.search(
-        r"\bCC[ -]?(BY(?:[ -](?:SA|NC|ND))*)[ -]?(\d\.\d)\b", text, re.I
-    ) or re.search(
+    m = re.search(r"\bCC[ -]?(BY(?:[ -](?:SA|NC|ND))*)[ -]?(\d\.\d)\b", text, re.I) or re.search(
         r"Creative\s+Commons\s+(Attribution(?:[- ](?:ShareAlike|NonCommercial|NoDerivatives|NoDerivs))*)"
         r"\s+(\d\.\d)",
         text,
@@ -30,8 +28,17 @@ def _parse_licence(text: str) -> tuple[str | None, str | None]:
     )
     if m:
         words = re.split(r"[- ]+", m.group(1).lower())
-        parts = {"by": "by", "attribution": "by", "sa": "sa", "sharealike": "sa", "nc": "nc",
-                 "noncommercial": "nc", "nd": "nd", "noderivatives": "nd", "noderivs": "nd"}
+        parts = {
+            "by": "by",
+            "attribution": "by",
+            "sa": "sa",
+            "sharealike": "sa",
+            "nc": "nc",
+            "noncommercial": "nc",
+            "nd": "nd",
+            "noderivatives": "nd",
+            "noderivs": "nd",
+        }
         code = "-".join(parts[w] for w in words if w in parts)
         return _cc_licence(code, m.group(2))
     if re.search(r"\bCC0\b|CC Zero|Public Domain Dedication", text, re.I):
@@ -52,7 +59,7 @@ def _split_name_url(value: str) -> tuple[str | None, str | None]:
     if not m:
         return (value or None), None
     url = m.group(0).rstrip(".,;")
-    name = (value[: m.start()] + value[m.end():]).strip(" \t<>()[]-–—,:")
+    name = (value[: m.start()] + value[m.end() :]).strip(" \t<>()[]-–—,:")
     return (name or None), url
 
 
@@ -92,7 +99,7 @@ def detect_attribution(source: Path) -> dict[str, str | None]:
             info["name"] = m.group(1).strip()
             break
     if not info["name"]:
-        for stem, text in texts:
+        for _stem, text in texts:
             m = re.search(r"content of (?:the )?(.{2,100}?) is licen[sc]ed", text, re.I)
             if m:
                 info["name"] = _one_line(m.group(1))
@@ -117,7 +124,7 @@ def detect_attribution(source: Path) -> dict[str, str | None]:
             info["url"] = f"https://{host}/{m.group(2)}"
             break
 
-    for stem, text in sorted(texts, key=lambda t: 0 if t[0] in ("license", "licence", "copying") else 1):
+    for _stem, text in sorted(texts, key=lambda t: 0 if t[0] in ("license", "licence", "copying") else 1):
         name, url = _parse_licence(text)
         if name:
             info["licence"], info["licence_url"] = name, url

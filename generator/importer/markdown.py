@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from generator.importer.read import _normalise_text, slugify
 
@@ -37,9 +37,7 @@ class _Protector:
         for _ in range(5):  # spans may nest (code inside math etc.)
             if _PH_OPEN not in text:
                 break
-            text = _PH_RE.sub(
-                lambda m: (transform or (lambda s: s))(self.spans[int(m.group(1))]), text
-            )
+            text = _PH_RE.sub(lambda m: (transform or (lambda s: s))(self.spans[int(m.group(1))]), text)
         return text
 
 
@@ -49,7 +47,7 @@ def _protect_fenced(text: str, prot: _Protector) -> str:
     i = 0
     while i < len(lines):
         m = re.match(r"^ {0,3}(`{3,}|~{3,})", lines[i])
-        if m and not (m.group(1)[0] == "`" and "`" in lines[i][m.end():]):
+        if m and not (m.group(1)[0] == "`" and "`" in lines[i][m.end() :]):
             fence = m.group(1)
             j = i + 1
             close = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$")
@@ -212,8 +210,10 @@ def _rewrite_links(
                     link, end = refdefs[key], j + 1
                 elif re.match(r"(https?://|/|\./|\.\./)", label.strip()):
                     link, end = (label.strip(), None), j + 1
-                elif label and re.search(r"[^\W\d_]", inner) and (
-                    i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_)]")
+                elif (
+                    label
+                    and re.search(r"[^\W\d_]", inner)
+                    and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_)]"))
                 ):
                     warn(f"undefined link reference [{label}] for {inner!r}; kept the text only")
                     out.append(_rewrite_links(inner, refdefs, resolve, warn))
@@ -388,9 +388,11 @@ def _clean_markdown(text: str, ctx: _Context, *, self_slug: str = "") -> _Cleane
 
     text = _rewrite_links(text, refdefs, resolve, warnings.append)
     text = _HTML_LINK.sub(
-        lambda m: m.group(0)
-        if re.match(r"[a-z][a-z0-9+.-]*:", m.group(1), re.I)
-        else resolve(False, m.group(2), m.group(1), None),
+        lambda m: (
+            m.group(0)
+            if re.match(r"[a-z][a-z0-9+.-]*:", m.group(1), re.I)
+            else resolve(False, m.group(2), m.group(1), None)
+        ),
         text,
     )
     # Tidy (placeholders hide code/math, so their blank lines are untouched).

@@ -78,11 +78,11 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             raise ValueError(f"invalid YAML front matter: {_one_line(exc)[:160]}") from None
         if not isinstance(data, dict):
             raise ValueError("front matter is not a mapping")
-        return data, text[m.end():]
+        return data, text[m.end() :]
     m = _TOML_FM.match(text)
     if m:
         try:
-            return tomllib.loads(m.group(1) or ""), text[m.end():]
+            return tomllib.loads(m.group(1) or ""), text[m.end() :]
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"invalid TOML front matter: {_one_line(exc)[:160]}") from None
     # Old Jekyll-era glossaries sometimes keep a bare YAML mapping in a .md file.

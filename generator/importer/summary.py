@@ -25,22 +25,92 @@ SUMMARY_MAX = 300
 # --------------------------------------------------------------------------- #
 
 _GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ",
-    "nu": "ν", "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ",
-    "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ",
-    "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "varepsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "upsilon": "υ",
+    "phi": "φ",
+    "varphi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
+    "Gamma": "Γ",
+    "Delta": "Δ",
+    "Theta": "Θ",
+    "Lambda": "Λ",
+    "Xi": "Ξ",
+    "Pi": "Π",
+    "Sigma": "Σ",
+    "Phi": "Φ",
+    "Psi": "Ψ",
     "Omega": "Ω",
 }
 _TEX_SYMBOLS = {
-    "times": "×", "cdot": "·", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠",
-    "ne": "≠", "approx": "≈", "sim": "~", "infty": "∞", "in": "∈", "notin": "∉", "subset": "⊂",
-    "subseteq": "⊆", "cup": "∪", "cap": "∩", "sum": "∑", "prod": "∏", "int": "∫",
-    "partial": "∂", "nabla": "∇", "to": "→", "rightarrow": "→", "leftarrow": "←",
-    "Rightarrow": "⇒", "mapsto": "↦", "pm": "±", "ldots": "…", "cdots": "…", "dots": "…",
-    "forall": "∀", "exists": "∃", "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉",
-    "langle": "⟨", "rangle": "⟩", "mid": "|", "vert": "|", "lVert": "‖", "rVert": "‖",
-    "log": "log", "exp": "exp", "max": "max", "min": "min", "arg": "arg", "sqrt": "√",
+    "times": "×",
+    "cdot": "·",
+    "leq": "≤",
+    "le": "≤",
+    "geq": "≥",
+    "ge": "≥",
+    "neq": "≠",
+    "ne": "≠",
+    "approx": "≈",
+    "sim": "~",
+    "infty": "∞",
+    "in": "∈",
+    "notin": "∉",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "cup": "∪",
+    "cap": "∩",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
+    "partial": "∂",
+    "nabla": "∇",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "Rightarrow": "⇒",
+    "mapsto": "↦",
+    "pm": "±",
+    "ldots": "…",
+    "cdots": "…",
+    "dots": "…",
+    "forall": "∀",
+    "exists": "∃",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "mid": "|",
+    "vert": "|",
+    "lVert": "‖",
+    "rVert": "‖",
+    "log": "log",
+    "exp": "exp",
+    "max": "max",
+    "min": "min",
+    "arg": "arg",
+    "sqrt": "√",
 }
 
 
@@ -74,7 +144,7 @@ def _to_plain(md: str, *, keep_display_math: bool = False, keep_code_blocks: boo
     text = _protect_fenced(text, prot)
     # fenced blocks -> their content (or nothing)
     text = _PH_RE.sub(
-        lambda m: ("\n".join(prot.spans[int(m.group(1))].split("\n")[1:-1]) if keep_code_blocks else ""),
+        lambda m: "\n".join(prot.spans[int(m.group(1))].split("\n")[1:-1]) if keep_code_blocks else "",
         text,
     )
     prot = _Protector()
@@ -110,9 +180,44 @@ def _to_plain(md: str, *, keep_display_math: bool = False, keep_code_blocks: boo
 
 
 _ABBREVIATIONS = {
-    "e.g", "i.e", "vs", "cf", "al", "fig", "figs", "eq", "eqs", "dr", "mr", "mrs", "ms", "prof",
-    "st", "no", "nos", "approx", "resp", "inc", "ltd", "jr", "sr", "ca", "viz", "ref", "refs",
-    "sec", "ch", "vol", "pp", "p", "aka", "min", "max", "est", "dept", "univ",
+    "e.g",
+    "i.e",
+    "vs",
+    "cf",
+    "al",
+    "fig",
+    "figs",
+    "eq",
+    "eqs",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "no",
+    "nos",
+    "approx",
+    "resp",
+    "inc",
+    "ltd",
+    "jr",
+    "sr",
+    "ca",
+    "viz",
+    "ref",
+    "refs",
+    "sec",
+    "ch",
+    "vol",
+    "pp",
+    "p",
+    "aka",
+    "min",
+    "max",
+    "est",
+    "dept",
+    "univ",
 }
 
 
@@ -225,8 +330,11 @@ _VALIDATOR_ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No
 def _one_sentence_guard(sentence: str) -> str:
     """Make sure no ". Capitalised" sequence makes the summary look like two sentences."""
     # "Diederik P. Kingma" -> "Diederik P Kingma" (initials, not sentence ends)
-    sentence = re.sub(r"(?<=\b[A-Z][a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])|(?<=[a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])",
-                      lambda m: f" {m.group(1) or m.group(2)} ", sentence)
+    sentence = re.sub(
+        r"(?<=\b[A-Z][a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])|(?<=[a-z]) ([A-Z])\.\s+(?=[A-Z][a-z])",
+        lambda m: f" {m.group(1) or m.group(2)} ",
+        sentence,
+    )
     masked = _VALIDATOR_ABBREVIATIONS.sub(lambda m: "x" * len(m.group(0)), sentence)
     m = re.search(r"[.!?]\s+[A-Z][a-z]", masked)
     if m and len(_WORD.findall(sentence[: m.start()])) >= 4:
@@ -271,7 +379,7 @@ def _stub_reason(markdown: str, title: str, slug: str, fm: dict[str, Any]) -> st
         return "stub: placeholder text"
     start = _PLACEHOLDER_START.match(plain)
     if start and slugify(start.group(1)) not in (slug, slugify(title)):  # a term called "Stub" is fine
-        rest = plain[start.end():]
+        rest = plain[start.end() :]
         rest_words = len(_WORD.findall(rest))
         if rest_words < 3 or (rest_words < 25 and _PLACEHOLDER_HINT.search(rest)):
             return "stub: placeholder text"

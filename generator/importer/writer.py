@@ -20,9 +20,10 @@ and the click command :data:`import_command`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -69,12 +70,23 @@ CONCEPT_KEYS = (
 
 # Files in a glossary directory that are about the glossary, not terms in it.
 _NON_TERM_STEMS = {
-    "readme", "license", "licence", "copying", "source", "sources", "contributing",
-    "changelog", "changes", "code_of_conduct", "code-of-conduct", "authors",
-    "notice", "index", "_index", "security",
+    "readme",
+    "license",
+    "licence",
+    "copying",
+    "source",
+    "sources",
+    "contributing",
+    "changelog",
+    "changes",
+    "code_of_conduct",
+    "code-of-conduct",
+    "authors",
+    "notice",
+    "index",
+    "_index",
+    "security",
 }
-
-
 
 
 @dataclass
@@ -136,7 +148,11 @@ def dump_concept(data: dict[str, Any]) -> str:
     if isinstance(ordered.get("definition"), str):
         ordered["definition"] = _Block(ordered["definition"])
     text = yaml.dump(
-        ordered, Dumper=_ConceptDumper, sort_keys=False, allow_unicode=True, width=100,
+        ordered,
+        Dumper=_ConceptDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
         default_flow_style=False,
     )
     if yaml.safe_load(text) != ordered:  # pragma: no cover - guard against emitter surprises
@@ -287,7 +303,9 @@ def import_glossary(
         if (isinstance(destination, str) and destination.strip()) or _one_line(fm.get("layout")).lower() == "redirect":
             dest = ""
             if isinstance(destination, str):
-                dest_slug, _ = ctx.term_from_url(destination.strip()) if "/" in destination else (slugify(destination), True)
+                dest_slug, _ = (
+                    ctx.term_from_url(destination.strip()) if "/" in destination else (slugify(destination), True)
+                )
                 dest = dest_slug or ""
             if dest and dest != slug:
                 ctx.redirects[slug] = dest
@@ -368,7 +386,9 @@ def import_glossary(
     for t in final:
         aliases: list[str] = []
         own = {_norm_key(t.title)}
-        candidates = [(a, "aka") for a in t.aliases] + [(a, f"redirect {f}") for f, a in redirect_aliases.get(t.slug, [])]
+        candidates = [(a, "aka") for a in t.aliases] + [
+            (a, f"redirect {f}") for f, a in redirect_aliases.get(t.slug, [])
+        ]
         for alias, _origin in candidates:
             key = _norm_key(alias)
             if key in own:

@@ -13,7 +13,9 @@ CONCEPT_INPUTS = ("title", "aliases", "summary", "definition", "facts", "misconc
 PERSONA_INPUTS = ("name", "description", "background", "analogies", "avoid", "tone", "length")
 
 
-_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))  # what json.dumps builds on every call
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":")
+)  # what json.dumps builds on every call
 
 
 def digest(value: Any) -> str:
@@ -33,11 +35,11 @@ def concept_digest(concept: Concept) -> str:
 def related_digest(glossary: Glossary, concept: Concept) -> str:
     """The `related` input hash: the titles and summaries of the related concepts the prompt quotes."""
     return digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
+
+
 def persona_digest(persona: Persona) -> str:
     """The `persona` input hash."""
     return digest({k: getattr(persona, k) for k in PERSONA_INPUTS})
-
-
 
 
 def related_summaries(glossary: Glossary, concept: Concept) -> list[dict[str, str]]:

@@ -48,7 +48,11 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary
     unchanged = not problems and cache.enabled and cache.all_hits()
     if not unchanged:
         problems += _related_problems(raw, {f.stem for f in concept_files}, concepts_dir)
-        problems += _cross_file_problems(glossary, {stem: lines for stem, (_, lines) in raw.items()}, {stem: lines for stem, (_, lines) in personas_raw.items()})
+        problems += _cross_file_problems(
+            glossary,
+            {stem: lines for stem, (_, lines) in raw.items()},
+            {stem: lines for stem, (_, lines) in personas_raw.items()},
+        )
     if problems:
         raise InputError(problems)
     _remember_digests(glossary, loaded, cache, unchanged)
@@ -56,7 +60,7 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary
     return glossary
 
 
-def _remember_digests(glossary: Glossary, loaded: dict[str, "_Loaded"], cache: StatCache, all_unchanged: bool) -> None:
+def _remember_digests(glossary: Glossary, loaded: dict[str, _Loaded], cache: StatCache, all_unchanged: bool) -> None:
     """The `concept` and `related` input hashes of every concept, for fingerprint.concept_digests.
 
     A concept's `related` hash quotes the titles and summaries of its related concepts: it is kept
@@ -68,7 +72,9 @@ def _remember_digests(glossary: Glossary, loaded: dict[str, "_Loaded"], cache: S
     for slug, concept in concepts.items():
         found = loaded[slug]
         related = found.related
-        if related is None or (unchanged is not None and (not found.hit or not all(r in unchanged for r in concept.related))):
+        if related is None or (
+            unchanged is not None and (not found.hit or not all(r in unchanged for r in concept.related))
+        ):
             related = related_digest(glossary, concept)
             if found.st is not None:
                 cache.put(found.key, found.st, (concept, found.digest, related))
@@ -95,7 +101,14 @@ def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> tuple[list
         for name in sorted(n for n in names if n.endswith(suffix)):
             stem = name[: -len(suffix)]
             if not SLUG_RE.match(stem):
-                problems.append(Problem(prefix + name, 0, "", f"bad slug {stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'"))
+                problems.append(
+                    Problem(
+                        prefix + name,
+                        0,
+                        "",
+                        f"bad slug {stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'",
+                    )
+                )
                 misnamed.append(_InputFile(f"{where}/{name}", prefix + name, stem))
                 continue
             files.append(_InputFile(f"{where}/{name}", prefix + name, stem))
@@ -124,7 +137,9 @@ class _Loaded(NamedTuple):
     related: str | None = None  # its `related` input hash, as the last run worked it out
 
 
-def _load_one(file: _InputFile, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None) -> _Loaded:
+def _load_one(
+    file: _InputFile, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None
+) -> _Loaded:
     """One validated file (or None, with its problems added); for a concept, its input hashes."""
     label, stem = file.label, file.stem
     key = f"{model.__name__}:{label}"
@@ -169,7 +184,9 @@ def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict,
     kind = err["type"]
     if kind == "extra_forbidden":
         hint = difflib.get_close_matches(str(loc[-1]), fields if len(loc) == 1 else ["title", "url"], n=1)
-        message = f"unknown key {loc[-1]!r}" + (f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys: {', '.join(fields)}")
+        message = f"unknown key {loc[-1]!r}" + (
+            f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys: {', '.join(fields)}"
+        )
     elif kind == "missing":
         message = "required key is missing"
         line = lines.get(loc[:-1], 1) if len(loc) > 1 else 1
@@ -186,7 +203,9 @@ def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict,
     return Problem(label, line, key, message)
 
 
-def _related_problems(raw: dict[str, tuple[dict, Mapping[tuple, int]]], slugs: set[str], concepts_dir: str) -> list[Problem]:
+def _related_problems(
+    raw: dict[str, tuple[dict, Mapping[tuple, int]]], slugs: set[str], concepts_dir: str
+) -> list[Problem]:
     """`related` entries naming no concept file, checked even in files with other problems."""
     problems = []
     for stem, (data, lines) in sorted(raw.items()):
@@ -199,15 +218,21 @@ def _related_problems(raw: dict[str, tuple[dict, Mapping[tuple, int]]], slugs: s
                 continue  # the schema reports malformed slugs
             slug = slug.strip()
             if slug == stem:
-                problems.append(Problem(label, _line_of(("related", i), lines), f"related.{i}", f"{slug!r} is this concept itself"))
+                problems.append(
+                    Problem(label, _line_of(("related", i), lines), f"related.{i}", f"{slug!r} is this concept itself")
+                )
             elif slug not in slugs:
                 hint = difflib.get_close_matches(slug, sorted(slugs), n=1)
-                message = f"no concept {slug!r} (no file {concepts_dir}/{slug}.yaml)" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                message = f"no concept {slug!r} (no file {concepts_dir}/{slug}.yaml)" + (
+                    f"; did you mean {hint[0]!r}?" if hint else ""
+                )
                 problems.append(Problem(label, _line_of(("related", i), lines), f"related.{i}", message))
     return problems
 
 
-def _cross_file_problems(glossary: Glossary, concept_lines: dict[str, dict], persona_lines: dict[str, dict]) -> list[Problem]:
+def _cross_file_problems(
+    glossary: Glossary, concept_lines: dict[str, dict], persona_lines: dict[str, dict]
+) -> list[Problem]:
     """Problems no single file shows: shared titles and aliases, shared tab labels, missing facts."""
     problems: list[Problem] = []
 
@@ -221,23 +246,38 @@ def _cross_file_problems(glossary: Glossary, concept_lines: dict[str, dict], per
         for i, name in enumerate(concept.names()):
             key, loc = ("title", ("title",)) if i == 0 else (f"aliases.{i - 1}", ("aliases", i - 1))
             owners.setdefault(name.casefold(), []).append((concept.slug, key, loc))
-    for norm, users in owners.items():
+    for _norm, users in owners.items():
         users = [u for j, u in enumerate(users) if u[0] not in {v[0] for v in users[:j]}]
         for slug, key, loc in users if len(users) > 1 else []:
-            others = ", ".join(f"the {'title' if k == 'title' else 'alias'} of {concepts_dir}/{s}.yaml" for s, k, _ in users if s != slug)
+            others = ", ".join(
+                f"the {'title' if k == 'title' else 'alias'} of {concepts_dir}/{s}.yaml"
+                for s, k, _ in users
+                if s != slug
+            )
             label, line = where(concepts_dir, slug, loc)
             name = (glossary.concepts[slug].names())[0 if key == "title" else int(key.split(".")[1]) + 1]
-            problems.append(Problem(label, line, key, f"{name!r} is also {others}; each title and alias must name one concept"))
+            problems.append(
+                Problem(label, line, key, f"{name!r} is also {others}; each title and alias must name one concept")
+            )
     for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
         if not concept.draft and not concept.facts:
             label, line = where(concepts_dir, concept.slug, ())
-            problems.append(Problem(label, line, "facts", "needs at least one key fact (or set draft: true until it has them)"))
+            problems.append(
+                Problem(label, line, "facts", "needs at least one key fact (or set draft: true until it has them)")
+            )
     labels: dict[str, str] = {}
     for persona in sorted(glossary.personas.values(), key=lambda p: p.slug):
         norm = persona.name.casefold()
         if norm in labels:
             label, line = where(personas_dir, persona.slug, ("name",))
-            problems.append(Problem(label, line, "name", f"tab label {persona.name!r} is already used by {personas_dir}/{labels[norm]}.yaml"))
+            problems.append(
+                Problem(
+                    label,
+                    line,
+                    "name",
+                    f"tab label {persona.name!r} is already used by {personas_dir}/{labels[norm]}.yaml",
+                )
+            )
         else:
             labels[norm] = persona.slug
     return problems

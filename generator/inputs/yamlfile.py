@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -24,7 +24,18 @@ def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Pr
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return None, {}, [Problem(label, line, "", f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8")]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    label,
+                    line,
+                    "",
+                    f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8",
+                )
+            ],
+        )
     try:
         data = _safe_load(text)
     except yaml.YAMLError as exc:
@@ -35,7 +46,18 @@ def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Pr
         return None, {}, [Problem(label, 1, "", "file is empty; it needs a mapping of keys to values")]
     if not isinstance(data, dict):
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        return None, {}, [Problem(label, node.start_mark.line + 1, "", f"file must be a mapping of keys to values, not a {type(data).__name__}")]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    label,
+                    node.start_mark.line + 1,
+                    "",
+                    f"file must be a mapping of keys to values, not a {type(data).__name__}",
+                )
+            ],
+        )
     return data, KeyLines(text), []
 
 
@@ -57,7 +79,12 @@ def _safe_load(text: str) -> Any:
         return yaml.load(text, Loader=yaml.SafeLoader)
 
 
-_STR, _SEQ, _MAP, _MERGE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "tag:yaml.org,2002:merge"
+_STR, _SEQ, _MAP, _MERGE = (
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:merge",
+)
 
 
 class _Unusual(Exception):

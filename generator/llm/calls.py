@@ -17,8 +17,9 @@ import email.utils
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from generator.errors import ModelError
 from generator.llm.cache import Memo, request_key
@@ -220,7 +221,15 @@ class CallStats:
 class ModelCaller:
     """Chat Completions through the cache, with our retries and the adaptive limit."""
 
-    def __init__(self, settings: Settings, *, client: Any = None, memo: Memo | None = None, jobs: int | None = None, max_cost: float | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: Any = None,
+        memo: Memo | None = None,
+        jobs: int | None = None,
+        max_cost: float | None = None,
+    ):
         self.settings = settings
         self.client = client if client is not None else make_client(settings)
         self.memo = memo if memo is not None else Memo(settings.cache_path)
@@ -232,14 +241,33 @@ class ModelCaller:
 
     # -- public
 
-    async def complete(self, model: str, messages: list[dict], temperature: float, max_tokens: int, response_format: dict | None = None, bypass_cache: bool = False) -> CallResult:
+    async def complete(
+        self,
+        model: str,
+        messages: list[dict],
+        temperature: float,
+        max_tokens: int,
+        response_format: dict | None = None,
+        bypass_cache: bool = False,
+    ) -> CallResult:
         """One answer: from the cache unless bypassed, else from the server (then cached)."""
-        key = request_key(model, messages, temperature=temperature, max_tokens=max_tokens, response_format=response_format)
+        key = request_key(
+            model, messages, temperature=temperature, max_tokens=max_tokens, response_format=response_format
+        )
         if not bypass_cache:
             hit = self.memo.get(key)
             if hit is not None:
                 self.stats.cache_hits += 1
-                return CallResult(hit.get("content"), hit.get("finish_reason"), dict(hit.get("usage") or {}), True, key, hit.get("refusal"), hit.get("model"), 0.0)
+                return CallResult(
+                    hit.get("content"),
+                    hit.get("finish_reason"),
+                    dict(hit.get("usage") or {}),
+                    True,
+                    key,
+                    hit.get("refusal"),
+                    hit.get("model"),
+                    0.0,
+                )
         self._check_budget()
         params: dict[str, Any] = {"temperature": temperature}
         if response_format is not None:
@@ -258,10 +286,30 @@ class ModelCaller:
         spending = SPENDING.get()
         if spending is not None:
             spending["calls"] = spending.get("calls", 0) + 1
-            spending["cost"] = None if cost is None or spending.get("cost", 0.0) is None else spending.get("cost", 0.0) + cost
+            spending["cost"] = (
+                None if cost is None or spending.get("cost", 0.0) is None else spending.get("cost", 0.0) + cost
+            )
         add_usage(self.stats.usage, usage)
-        result = CallResult(message.content, choice.finish_reason, usage, False, key, getattr(message, "refusal", None), getattr(response, "model", None), cost)
-        self.memo.set(key, {"content": result.content, "finish_reason": result.finish_reason, "usage": usage, "refusal": result.refusal, "model": result.model})
+        result = CallResult(
+            message.content,
+            choice.finish_reason,
+            usage,
+            False,
+            key,
+            getattr(message, "refusal", None),
+            getattr(response, "model", None),
+            cost,
+        )
+        self.memo.set(
+            key,
+            {
+                "content": result.content,
+                "finish_reason": result.finish_reason,
+                "usage": usage,
+                "refusal": result.refusal,
+                "model": result.model,
+            },
+        )
         return result
 
     def forget(self, key: str) -> None:
@@ -306,12 +354,18 @@ class ModelCaller:
                 if failures == limited == 0:
                     self._check_budget()  # again: the budget may have run out while this call waited
                 self.stats.requests += 1
-                response = await self.client.chat.completions.create(model=model, messages=messages, **params, **{self._token_param: max_tokens})
+                response = await self.client.chat.completions.create(
+                    model=model, messages=messages, **params, **{self._token_param: max_tokens}
+                )
             except openai.RateLimitError as exc:
                 self.limiter.release()
                 released = True
-                if exc.code == "insufficient_quota" or (isinstance(exc.body, dict) and exc.body.get("type") == "insufficient_quota"):
-                    raise self._stop(f"the server at {host_label()} says the account is out of quota (HTTP 429 insufficient_quota: {_server_message(exc)}); add credit or use another key") from None
+                if exc.code == "insufficient_quota" or (
+                    isinstance(exc.body, dict) and exc.body.get("type") == "insufficient_quota"
+                ):
+                    raise self._stop(
+                        f"the server at {host_label()} says the account is out of quota (HTTP 429 insufficient_quota: {_server_message(exc)}); add credit or use another key"
+                    ) from None
                 limited += 1
                 self.stats.rate_limited += 1
                 delay = parse_retry_after(exc.response.headers)
@@ -338,15 +392,21 @@ class ModelCaller:
                 ) from None
             except openai.BadRequestError as exc:
                 message = _server_message(exc)
-                if self._token_param == "max_tokens" and (exc.param == "max_tokens" or "max_completion_tokens" in message):
+                if self._token_param == "max_tokens" and (
+                    exc.param == "max_tokens" or "max_completion_tokens" in message
+                ):
                     self._token_param = "max_completion_tokens"  # newer OpenAI models; not counted as a retry
                     continue
                 if exc.param in FATAL_PARAMS:
-                    raise self._stop(f"the server at {host_label()} rejected the request parameter {exc.param!r} for model {model!r} (HTTP 400: {message}); change it under the glossary plugin in mkdocs.yml") from None
+                    raise self._stop(
+                        f"the server at {host_label()} rejected the request parameter {exc.param!r} for model {model!r} (HTTP 400: {message}); change it under the glossary plugin in mkdocs.yml"
+                    ) from None
                 raise CallError(f"the server rejected the request (HTTP 400: {message})") from None
             except openai.APIStatusError as exc:
                 if exc.status_code < 500 and exc.status_code not in (408, 409):
-                    raise CallError(f"the server refused the request (HTTP {exc.status_code}: {_server_message(exc)})") from None
+                    raise CallError(
+                        f"the server refused the request (HTTP {exc.status_code}: {_server_message(exc)})"
+                    ) from None
                 failures += 1
                 last_error = f"server error (HTTP {exc.status_code}: {_server_message(exc)})"
                 delay = parse_retry_after(exc.response.headers)
@@ -360,7 +420,9 @@ class ModelCaller:
                 last_error = f"connection failed ({redact(str(cause or exc)) or type(cause).__name__})"
                 delay = None
             except openai.APIResponseValidationError as exc:
-                raise CallError(f"the server's answer is not a valid Chat Completions response: {_server_message(exc)}") from None
+                raise CallError(
+                    f"the server's answer is not a valid Chat Completions response: {_server_message(exc)}"
+                ) from None
             else:
                 self.limiter.release()
                 released = True
@@ -373,5 +435,3 @@ class ModelCaller:
                 raise CallError(f"gave up after {failures} attempts: {last_error}")
             self.stats.retries += 1
             await asyncio.sleep(delay if delay is not None else backoff(failures))
-
-

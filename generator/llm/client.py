@@ -34,7 +34,9 @@ def base_url() -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"OPENAI_BASE_URL={url!r} is not an http(s) URL; it should look like https://api.openai.com/v1 or http://localhost:11434/v1")
+        raise ConfigError(
+            f"OPENAI_BASE_URL={url!r} is not an http(s) URL; it should look like https://api.openai.com/v1 or http://localhost:11434/v1"
+        )
     return url
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from generator.inputs.schemas import Glossary
 from generator.settings import DEFAULT_PRICES, Settings
@@ -50,7 +50,9 @@ def usage_cost(settings: Settings, model: str, usage: dict | None) -> float | No
     prompt = int(usage.get("prompt_tokens") or 0)
     cached = min(prompt, int(usage.get("cached_tokens") or 0))
     completion = int(usage.get("completion_tokens") or 0)
-    return ((prompt - cached) * price["input"] + cached * price["cached_input"] + completion * price["output"]) / 1_000_000
+    return (
+        (prompt - cached) * price["input"] + cached * price["cached_input"] + completion * price["output"]
+    ) / 1_000_000
 
 
 def add_usage(total: dict, usage: dict | None) -> dict:
@@ -91,7 +93,12 @@ def estimate(glossary: Glossary, settings: Settings, pairs: Iterable[tuple[str, 
     if settings.verify:
         check = usage_cost(settings, settings.judge, {"prompt_tokens": judge_prompt, "completion_tokens": judge_output})
         cost = None if gen is None or check is None else gen + check
-    return {"pairs": len(pairs), "input_tokens": prompt + judge_prompt, "output_tokens": output + judge_output, "cost": cost}
+    return {
+        "pairs": len(pairs),
+        "input_tokens": prompt + judge_prompt,
+        "output_tokens": output + judge_output,
+        "cost": cost,
+    }
 
 
 def format_cost(cost: float | None) -> str:
@@ -106,15 +113,25 @@ def format_cost(cost: float | None) -> str:
 
 def estimate_line(glossary: Glossary, settings: Settings, statuses_needing_generation: list) -> str:
     """One line for `status` and `generate --dry-run`: what generating the pending pairs would cost."""
-    pairs = [(s.concept, s.persona) for s in statuses_needing_generation if s.concept in glossary.concepts and s.persona in glossary.personas]
+    pairs = [
+        (s.concept, s.persona)
+        for s in statuses_needing_generation
+        if s.concept in glossary.concepts and s.persona in glossary.personas
+    ]
     if not pairs:
         return ""
     found = estimate(glossary, settings, pairs)
     check = f" and checked with {settings.judge}" if settings.verify else ""
     tokens = f"~{found['input_tokens']:,} input + ~{found['output_tokens']:,} output tokens"
     if found["cost"] is None:
-        missing = [m for m in {settings.model, settings.judge if settings.verify else settings.model} if price_for(settings, m) is None]
+        missing = [
+            m
+            for m in {settings.model, settings.judge if settings.verify else settings.model}
+            if price_for(settings, m) is None
+        ]
         money = f"cost unknown: no price for {', '.join(sorted(missing))} (add it under the plugin's `prices:` in mkdocs.yml, USD per million tokens: {{input: ..., output: ...}})"
     else:
         money = f"about {format_cost(found['cost'])}"
-    return f"Generating {len(pairs)} pair{'s' if len(pairs) != 1 else ''} with {settings.model}{check}: {tokens}, {money}."
+    return (
+        f"Generating {len(pairs)} pair{'s' if len(pairs) != 1 else ''} with {settings.model}{check}: {tokens}, {money}."
+    )

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 SKIP_TAGS = {"code", "pre", "a", "h1", "h2", "h3", "h4", "h5", "h6", "kbd", "script", "style", "textarea", "abbr"}
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -73,7 +73,11 @@ def _trie_pattern(names: Iterable[str]) -> str:
         node[_END] = True
 
     def walk(node: dict, last: str | None) -> str:
-        branches = [(r"\s+" if key == " " else re.escape(key)) + walk(child, key) for key, child in sorted(node.items(), key=lambda kv: str(kv[0])) if key is not _END]
+        branches = [
+            (r"\s+" if key == " " else re.escape(key)) + walk(child, key)
+            for key, child in sorted(node.items(), key=lambda kv: str(kv[0]))
+            if key is not _END
+        ]
         if _END in node:
             branches.append(_after(last or ""))
         if len(branches) == 1:
@@ -87,7 +91,9 @@ def _trie_pattern(names: Iterable[str]) -> str:
     for key, child in sorted(trie.items(), key=lambda kv: str(kv[0])):
         script = LATIN if re.match(f"[{LATIN}]", key) else KATAKANA if re.match(f"[{KATAKANA}]", key) else ""
         groups[script].append(re.escape(key) + walk(child, key))
-    parts = [f"(?<![{script}])(?=[{script}])(?:{'|'.join(roots)})" for script, roots in groups.items() if script and roots]
+    parts = [
+        f"(?<![{script}])(?=[{script}])(?:{'|'.join(roots)})" for script, roots in groups.items() if script and roots
+    ]
     parts += groups[""]
     return "|".join(parts)
 
@@ -121,7 +127,14 @@ class Linker:
                 return self.owner[candidate]
         return None
 
-    def link(self, fragment: str, self_slug: str | None, href_for: Callable[[str], str | None], scope_tag: str | None = None, titled: set[str] | None = None) -> str:
+    def link(
+        self,
+        fragment: str,
+        self_slug: str | None,
+        href_for: Callable[[str], str | None],
+        scope_tag: str | None = None,
+        titled: set[str] | None = None,
+    ) -> str:
         """The HTML with the first mention of each other concept linked.
 
         `scope_tag` starts a fresh "first mention" at each such element (e.g. "li" for a list of
@@ -141,7 +154,14 @@ _TOKEN_RE = re.compile(r'<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"]|"[^"]*")
 class _Rewriter:
     """One pass over a fragment of sanitised HTML, linking text outside code, links and headings."""
 
-    def __init__(self, linker: Linker, self_slug: str | None, href_for: Callable[[str], str | None], scope_tag: str | None, titled: set[str] | None):
+    def __init__(
+        self,
+        linker: Linker,
+        self_slug: str | None,
+        href_for: Callable[[str], str | None],
+        scope_tag: str | None,
+        titled: set[str] | None,
+    ):
         self.linker = linker
         self.self_slug = self_slug
         self.href_for = href_for
@@ -189,10 +209,12 @@ class _Rewriter:
             if href is None:
                 continue
             self.seen.add(slug)
-            parts.append(_escape(text[cursor:match.start()]))
+            parts.append(_escape(text[cursor : match.start()]))
             # No class: a title is what marks a mention (glossary.css, glossary.js), and on a big
             # glossary's pages 25 bytes per link were 4% of the page.
-            parts.append(f'<a href="{html.escape(href, quote=True)}" title="{self._title(slug)}">{_escape(match.group(0))}</a>')
+            parts.append(
+                f'<a href="{html.escape(href, quote=True)}" title="{self._title(slug)}">{_escape(match.group(0))}</a>'
+            )
             cursor = match.end()
         parts.append(_escape(text[cursor:]))
         return "".join(parts)

@@ -136,21 +136,36 @@ def concept_page(
     """
     s = strings(language)
     page = ConceptPage(concept, "")
-    out = [_front_matter(concept), f"# {_escape(concept.title)}", "", f"{_escape(concept.summary)}", "{ .glossary-summary }", ""]
+    out = [
+        _front_matter(concept),
+        f"# {_escape(concept.title)}",
+        "",
+        f"{_escape(concept.summary)}",
+        "{ .glossary-summary }",
+        "",
+    ]
     if concept.aliases:
-        out += [f"*{s['aka']}{s['colon']}{s['list_sep'].join(_escape(a) for a in concept.aliases)}*", "{ .glossary-aliases }", ""]
+        out += [
+            f"*{s['aka']}{s['colon']}{s['list_sep'].join(_escape(a) for a in concept.aliases)}*",
+            "{ .glossary-aliases }",
+            "",
+        ]
 
     def add(fragment: Fragment, indent: str = "") -> None:
         page.fragments.append(fragment)
         out.extend([indent + placeholder(nonce, len(page.fragments) - 1), ""])
 
     if concept.draft:
-        out += [f"!!! info \"{s['draft']}\"", ""]
+        out += [f'!!! info "{s["draft"]}"', ""]
     else:
         personas = glossary.ordered_personas()
         default = default_persona if default_persona in glossary.personas else personas[0].slug if personas else None
         if personas:
-            out += [f"**{s['chooser']}** <span class=\"glossary-remembered\">{s['remembered']}</span>", "{ .glossary-chooser }", ""]
+            out += [
+                f'**{s["chooser"]}** <span class="glossary-remembered">{s["remembered"]}</span>',
+                "{ .glossary-chooser }",
+                "",
+            ]
         for persona in personas:
             status = statuses.get(persona.slug)
             marker = "===+" if persona.slug == default else "==="
@@ -218,9 +233,18 @@ def provenance(explanation: Explanation | None, language: str) -> str:
         who = s["generated"].format(model=explanation.meta.get("model") or "a model", date=explanation.date or "?")
     verdict = explanation.verdict
     if verdict and verdict.get("judge") and not explanation.curated:
-        check = s["checked"].format(facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"])
-    elif verdict and verdict.get("judge") and explanation.curated and verdict.get("body_sha256") == body_hash(explanation.body):  # the text as it is now, edits included
-        check = s["checked"].format(facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"])
+        check = s["checked"].format(
+            facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"]
+        )
+    elif (
+        verdict
+        and verdict.get("judge")
+        and explanation.curated
+        and verdict.get("body_sha256") == body_hash(explanation.body)
+    ):  # the text as it is now, edits included
+        check = s["checked"].format(
+            facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"]
+        )
     elif explanation.meta.get("verify") is False:
         check = s["unverified"]
     else:
@@ -280,7 +304,11 @@ def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str |
     """The page /for/<persona>/: every concept with the opening of this reader's explanation."""
     s = strings(language)
     title = s["for_title"].format(name=persona.name)
-    meta = {"title": title, "description": s["for_intro"].format(description=persona.description), "search": {"exclude": True}}
+    meta = {
+        "title": title,
+        "description": s["for_intro"].format(description=persona.description),
+        "search": {"exclude": True},
+    }
     out = ["---\n" + _dump(meta) + "---", "", f"# {_escape(title)}", ""]
     out += [_escape(s["for_intro"].format(description=persona.description)), "{ .glossary-persona-intro }", ""]
     label = html.escape(_tab_label(persona), quote=True)
@@ -291,7 +319,11 @@ def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str |
     ]
     for concept in sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title)):
         text = openings.get(concept.slug)
-        link = f"[{_escape(concept.title)}](../concepts/{concept.slug}.md#{persona.slug})" if not concept.draft else f"[{_escape(concept.title)}](../concepts/{concept.slug}.md)"
+        link = (
+            f"[{_escape(concept.title)}](../concepts/{concept.slug}.md#{persona.slug})"
+            if not concept.draft
+            else f"[{_escape(concept.title)}](../concepts/{concept.slug}.md)"
+        )
         if concept.draft:
             body = f"{_escape(concept.summary)} *{s['draft_short']}*"
         elif text is None:

@@ -15,11 +15,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from generator.site import pages, search_ja
-from generator.inputs.schemas import Glossary
-from generator.inputs.load import load_glossary
-from generator.settings import PluginConfig, Settings, settings_from_plugin
 from generator.errors import ConfigError, GlossaryError, InputError
+from generator.inputs.load import load_glossary
+from generator.inputs.schemas import Glossary
+from generator.settings import PluginConfig, Settings, settings_from_plugin
+from generator.site import pages, search_ja
 from generator.site.linker import Linker, terms_from
 from generator.texts.sanitize import clean_markdown, render_markdown
 from generator.texts.status import MISSING, REVIEW, STALE, glossary_status
@@ -73,7 +73,9 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             raise PluginError(exc.message) from None
         if settings.default_persona and settings.default_persona not in self.glossary.personas:
             known = ", ".join(sorted(self.glossary.personas)) or "none"
-            raise ConfigError(f"{config.config_file_path}: glossary plugin: default_persona {settings.default_persona!r} is not a persona (personas/<slug>.yaml); known: {known}")
+            raise ConfigError(
+                f"{config.config_file_path}: glossary plugin: default_persona {settings.default_persona!r} is not a persona (personas/<slug>.yaml); known: {known}"
+            )
         if settings.language.split("-")[0] == "ja":
             try:
                 search_ja.require_janome()
@@ -123,8 +125,13 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self._rendered: dict[str, str] = {}
         for concept in glossary.concepts.values():
             page = pages.concept_page(
-                glossary, concept, by_pair.get(concept.slug, {}), settings.language, self.nonce,
-                default_persona=settings.default_persona, edit_url=self._repo_link("edit", f"{settings.concepts_dir}/{concept.slug}.yaml"),
+                glossary,
+                concept,
+                by_pair.get(concept.slug, {}),
+                settings.language,
+                self.nonce,
+                default_persona=settings.default_persona,
+                edit_url=self._repo_link("edit", f"{settings.concepts_dir}/{concept.slug}.yaml"),
             )
             uri = f"concepts/{concept.slug}.md"
             self.concept_pages[uri] = page
@@ -136,21 +143,35 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             for concept in glossary.concepts.values():
                 status = by_pair.get(concept.slug, {}).get(persona.slug)
                 explanation = status.explanation if status is not None and status.state != MISSING else None
-                openings[concept.slug] = None if explanation is None else pages.opening(self._html(explanation.body), settings.language)
-            self._add(files, config, f"for/{persona.slug}.md", pages.persona_page(glossary, persona, openings, settings.language), InclusionLevel.NOT_IN_NAV)
+                openings[concept.slug] = (
+                    None if explanation is None else pages.opening(self._html(explanation.body), settings.language)
+                )
+            self._add(
+                files,
+                config,
+                f"for/{persona.slug}.md",
+                pages.persona_page(glossary, persona, openings, settings.language),
+                InclusionLevel.NOT_IN_NAV,
+            )
         for name, uri in ASSET_URIS.items():
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(ASSETS / name)))
         if pending:
             listed = ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else "")
             if config.strict and not settings.allow_pending:
-                raise MissingExplanations(f"{len(pending)} explanation(s) not yet written, and the build is strict: {listed} (run `glossary generate`, or mark the concept `draft: true`)")
+                raise MissingExplanations(
+                    f"{len(pending)} explanation(s) not yet written, and the build is strict: {listed} (run `glossary generate`, or mark the concept `draft: true`)"
+                )
             # Under --allow-pending a strict build still fails on every other warning, so this one is info.
-            (log.info if settings.allow_pending else log.warning)("%d explanation(s) not yet written (run `glossary generate`): %s", len(pending), listed)
+            (log.info if settings.allow_pending else log.warning)(
+                "%d explanation(s) not yet written (run `glossary generate`): %s", len(pending), listed
+            )
         return files
 
     @staticmethod
-    def _add(files: Files, config: MkDocsConfig, uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED) -> None:
+    def _add(
+        files: Files, config: MkDocsConfig, uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED
+    ) -> None:
         if files.get_file_from_path(uri) is not None:
             return  # a hand-written page in docs/ wins
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
@@ -178,11 +199,24 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
         return content.replace("</label><label", "</label> <label")
 
-    def _render(self, fragment: pages.Fragment, page: Page, concept_page: pages.ConceptPage | None = None, files: Files | None = None, titled: set[str] | None = None) -> str:
+    def _render(
+        self,
+        fragment: pages.Fragment,
+        page: Page,
+        concept_page: pages.ConceptPage | None = None,
+        files: Files | None = None,
+        titled: set[str] | None = None,
+    ) -> str:
         language = self.site.language
         body = self._html(fragment.markdown)
         if concept_page is not None and files is not None and self.linker is not None:
-            body = self.linker.link(body, concept_page.concept.slug, self._href_maker(page, files), scope_tag="li" if fragment.kind == "facts" else None, titled=titled)
+            body = self.linker.link(
+                body,
+                concept_page.concept.slug,
+                self._href_maker(page, files),
+                scope_tag="li" if fragment.kind == "facts" else None,
+                titled=titled,
+            )
         if fragment.kind == "explanation":
             line = pages.provenance(fragment.explanation, language)
             report = self._report_link(concept_page, fragment.persona, page) if concept_page is not None else None

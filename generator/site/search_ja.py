@@ -38,7 +38,9 @@ WORDS_FIELD = "words"
 WORDS_BOOST = 0.5
 
 # Runs of Japanese script: kanji (with 々〆ヵヶ), hiragana, katakana (with ー), half-width katakana.
-JAPANESE_RUN = re.compile(r"[\u3005\u3006\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+")
+JAPANESE_RUN = re.compile(
+    r"[\u3005\u3006\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]+"
+)
 # Tags and character references in the index's HTML-ish text are never cut.
 MARKUP = re.compile(r"(<[^>]*>|&[#\w]+;)")
 
@@ -67,7 +69,12 @@ def _tokenizer():
 
 
 def _noun_like(pos: str) -> bool:
-    return pos.startswith("名詞") and not pos.startswith(("名詞,非自立", "名詞,代名詞")) or pos.startswith("接頭詞,名詞接続") or pos.startswith("接頭詞,数接続")
+    return (
+        pos.startswith("名詞")
+        and not pos.startswith(("名詞,非自立", "名詞,代名詞"))
+        or pos.startswith("接頭詞,名詞接続")
+        or pos.startswith("接頭詞,数接続")
+    )
 
 
 def words(run: str) -> list[list[str]]:
@@ -101,7 +108,7 @@ def segment_text(text: str) -> tuple[str, list[str]]:
     extra: list[str] = []
     cursor = 0
     for match in JAPANESE_RUN.finditer(text):
-        pieces.append(text[cursor:match.start()])
+        pieces.append(text[cursor : match.start()])
         if pieces[-1] and not pieces[-1][-1].isspace():
             pieces.append(ZWSP)
         parts = words(match.group(0))

@@ -15,9 +15,22 @@ from generator.texts.prompts import templates_sha256
 CONTENT_INPUTS = ("concept", "persona", "related", "language")
 
 
-def pair_inputs(glossary: Glossary, concept: Concept, persona: Persona, *, model: str, temperature: float, max_tokens: int, language: str) -> dict[str, str]:
+def pair_inputs(
+    glossary: Glossary,
+    concept: Concept,
+    persona: Persona,
+    *,
+    model: str,
+    temperature: float,
+    max_tokens: int,
+    language: str,
+) -> dict[str, str]:
     """One hash per input, so a stale pair can say which input changed."""
-    return assemble(concept_digests(glossary, concept), persona_digest(persona), site_digests(model=model, temperature=temperature, max_tokens=max_tokens, language=language))
+    return assemble(
+        concept_digests(glossary, concept),
+        persona_digest(persona),
+        site_digests(model=model, temperature=temperature, max_tokens=max_tokens, language=language),
+    )
 
 
 def concept_digests(glossary: Glossary, concept: Concept) -> tuple[str, str]:
@@ -33,7 +46,9 @@ def all_concept_digests(glossary: Glossary) -> dict[str, tuple[str, str]]:
     loaded, both hashes are the ones it worked out (most of them remembered by the stat cache)."""
     known = getattr(glossary, "input_digests", {})
     concepts = glossary.concepts
-    if len(known) == len(concepts) and all(concepts.get(slug) is entry[0] and entry[1] and entry[2] for slug, entry in known.items()):
+    if len(known) == len(concepts) and all(
+        concepts.get(slug) is entry[0] and entry[1] and entry[2] for slug, entry in known.items()
+    ):
         return {slug: (entry[1], entry[2]) for slug, entry in known.items()}
     return {slug: concept_digests(glossary, concept) for slug, concept in concepts.items()}
 
@@ -49,7 +64,14 @@ def site_digests(*, model: str, temperature: float, max_tokens: int, language: s
 
 def assemble(concept: tuple[str, str], persona: str, site: tuple[str, str, str]) -> dict[str, str]:
     """The inputs of one pair from its parts, in the order they are written down."""
-    return {"concept": concept[0], "persona": persona, "related": concept[1], "template": site[0], "model": site[1], "language": site[2]}
+    return {
+        "concept": concept[0],
+        "persona": persona,
+        "related": concept[1],
+        "template": site[0],
+        "model": site[1],
+        "language": site[2],
+    }
 
 
 def combine(inputs: dict[str, str], keys: tuple[str, ...] | None = None) -> str:

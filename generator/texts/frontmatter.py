@@ -26,12 +26,12 @@ def split_front_matter(text: str, path: Path | str = "") -> tuple[dict[str, Any]
         else:
             raise StoreError(f"{path}: front matter is not closed with a '---' line")
     try:
-        meta = load_front_matter(text[4:end + 1])
+        meta = load_front_matter(text[4 : end + 1])
     except yaml.YAMLError as exc:
         raise StoreError(f"{path}: front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, dict):
         raise StoreError(f"{path}: front matter must be a mapping")
-    return meta, text[end + 5:]
+    return meta, text[end + 5 :]
 
 
 def load_front_matter(text: str) -> Any:
@@ -67,9 +67,11 @@ _PLAIN = re.compile(
     r"|0[0-9]*[89][0-9]*"  # digits after a 0, not octal: a string in YAML 1.1 (a hex digest without letters)
 )
 _BINARY = re.compile(r"0b[01]+")
-_NOT_STRINGS = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})  # YAML 1.1 booleans and null (y/n, to be safe)
+_NOT_STRINGS = frozenset(
+    {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+)  # YAML 1.1 booleans and null (y/n, to be safe)
 # What YAML rejects (non-printable characters), and the line breaks other than \n, which fold quoted strings.
-_NOT_PLAIN_TEXT = re.compile("[^\x09\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_NOT_PLAIN_TEXT = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NO = object()
 
 

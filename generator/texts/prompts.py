@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import jinja2
@@ -11,11 +11,21 @@ import jinja2
 from generator.inputs.digests import related_summaries
 from generator.inputs.schemas import Concept, Glossary, Persona
 
-LANGUAGE_NAMES = {"en": "English", "ja": "Japanese", "de": "German", "fr": "French", "es": "Spanish", "zh": "Chinese", "ko": "Korean", "pt": "Portuguese", "it": "Italian"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ja": "Japanese",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "pt": "Portuguese",
+    "it": "Italian",
+}
 TEMPLATES = ("system.md", "user.md")
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_text(name: str) -> str:
     """The raw text of one packaged template."""
     return resources.files("generator").joinpath("templates", name).read_text(encoding="utf-8")
@@ -41,7 +51,9 @@ def _compiled(text: str) -> jinja2.Template:
     return _environment().from_string(text)
 
 
-def build_messages(glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None) -> list[dict[str, str]]:
+def build_messages(
+    glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None
+) -> list[dict[str, str]]:
     """The Chat Completions messages for one pair: static instructions first, for prompt caching."""
     user = _compiled(template_text("user.md")).render(
         concept=concept,

@@ -18,10 +18,51 @@ SETEXT_RE = re.compile(r"^(=+|-+)[ \t]*$")
 STRUCTURE_RE = re.compile(r"^([ \t]*)(===|!!!|\?\?\?\+?|---[ \t]*$|-{2,}8<-{2,}|\+\+\+[ \t]*$)")
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "a", "em", "strong", "b", "i", "code", "pre", "kbd", "sup", "sub", "del", "ins", "mark",
-    "ul", "ol", "li", "blockquote", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "span", "abbr", "dl", "dt", "dd",
+    "p",
+    "br",
+    "hr",
+    "a",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "kbd",
+    "sup",
+    "sub",
+    "del",
+    "ins",
+    "mark",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "abbr",
+    "dl",
+    "dt",
+    "dd",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "code": {"class"}, "span": {"class"}, "th": {"align"}, "td": {"align"}, "abbr": {"title"}, "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "code": {"class"},
+    "span": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
 TOP_HEADING_LEVEL = 3  # the page has its h1 title and h2 sections; a tab's own headings start below them
 
 
@@ -40,7 +81,7 @@ def clean_markdown(text: str) -> str:
 
 def _drop_front_matter(text: str) -> str:
     match = re.match(r"\A---[ \t]*\n(?:[\w-]+[ \t]*:.*\n)+---[ \t]*(?:\n|\Z)", text)
-    return text[match.end():].lstrip("\n") if match else text
+    return text[match.end() :].lstrip("\n") if match else text
 
 
 def _setext_to_atx(lines: list[str]) -> list[str]:
@@ -49,7 +90,14 @@ def _setext_to_atx(lines: list[str]) -> list[str]:
     for line in lines:
         if FENCE_RE.match(line.strip()):
             fenced = not fenced
-        if not fenced and out and out[-1].strip() and not out[-1].startswith(("#", " ", "\t", "-", "*", ">")) and not STRUCTURE_RE.match(out[-1]) and SETEXT_RE.match(line):
+        if (
+            not fenced
+            and out
+            and out[-1].strip()
+            and not out[-1].startswith(("#", " ", "\t", "-", "*", ">"))
+            and not STRUCTURE_RE.match(out[-1])
+            and SETEXT_RE.match(line)
+        ):
             level = "#" if line.startswith("=") else "##"
             out[-1] = f"{level} {out[-1].strip()}"
             continue
@@ -111,7 +159,19 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "select", "svg", "math"},
+        clean_content_tags={
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "template",
+            "noscript",
+            "textarea",
+            "select",
+            "svg",
+            "math",
+        },
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,

@@ -20,7 +20,16 @@ from generator.texts.fingerprint import (
 )
 from generator.texts.store import Explanation, Store, StoredExplanation, StoreError
 
-FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = "fresh", "stale", "missing", "curated", "review", "orphan", "draft", "broken"
+FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = (
+    "fresh",
+    "stale",
+    "missing",
+    "curated",
+    "review",
+    "orphan",
+    "draft",
+    "broken",
+)
 
 
 @dataclass
@@ -43,7 +52,11 @@ class PairStatus:
         if self.state == STALE:
             return f"stale: {', '.join(self.reasons)} changed"
         if self.state == REVIEW:
-            return "curated, needs review: " + ("never accepted" if self.reasons == ["never accepted"] else f"{', '.join(self.reasons)} changed since it was written")
+            return "curated, needs review: " + (
+                "never accepted"
+                if self.reasons == ["never accepted"]
+                else f"{', '.join(self.reasons)} changed since it was written"
+            )
         if self.state == ORPHAN:
             return f"orphan: {self.reasons[0]}"
         if self.state == BROKEN:
@@ -64,7 +77,9 @@ def current_inputs(glossary: Glossary, settings: Settings, concept_slug: str, pe
     )
 
 
-def pair_status(glossary: Glossary, settings: Settings, store: Store, concept_slug: str, persona_slug: str) -> PairStatus:
+def pair_status(
+    glossary: Glossary, settings: Settings, store: Store, concept_slug: str, persona_slug: str
+) -> PairStatus:
     """The state of one pair whose concept and persona both exist."""
     inputs = current_inputs(glossary, settings, concept_slug, persona_slug)
 
@@ -95,7 +110,9 @@ def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: di
     # fingerprint == combine(recorded) and recorded == inputs imply fingerprint == combine(inputs), without hashing.
     if (consistent and recorded == inputs) or meta.get("fingerprint") == combine(inputs):
         return PairStatus(concept_slug, persona_slug, FRESH, [], explanation, inputs)
-    return PairStatus(concept_slug, persona_slug, STALE, changed_inputs(recorded, inputs) or ["fingerprint"], explanation, inputs)
+    return PairStatus(
+        concept_slug, persona_slug, STALE, changed_inputs(recorded, inputs) or ["fingerprint"], explanation, inputs
+    )
 
 
 def _consistent(meta: dict) -> bool:
@@ -124,7 +141,12 @@ PARALLEL_AT_LEAST = 4000  # files to parse before a cold run uses a process per 
 
 
 def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> list[PairStatus]:
-    site = site_digests(model=settings.model, temperature=settings.temperature, max_tokens=settings.max_tokens, language=settings.language)
+    site = site_digests(
+        model=settings.model,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        language=settings.language,
+    )
     personas = [(p.slug, f"{p.slug}.md", persona_digest(p)) for p in glossary.ordered_personas()]
     cache = StatCache.for_root(settings.root, "explanations")
     listing = store.listing(cache)
@@ -146,7 +168,11 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
                     pass
             found.append(None)
     if cache.enabled and len(found) + len(listing) - len(cache.entries) >= PARALLEL_AT_LEAST:
-        files = [(f"{concept}/{persona}", *where) for where, (concept, (persona, _, _)) in zip(found, ((c, p) for c in concepts for p in personas)) if where is not None]
+        files = [
+            (f"{concept}/{persona}", *where)
+            for where, (concept, (persona, _, _)) in zip(found, ((c, p) for c in concepts for p in personas))
+            if where is not None
+        ]
         store.prefetch(files, cache, _consistent, at_least=PARALLEL_AT_LEAST)
     statuses = []
     append = statuses.append
@@ -157,8 +183,15 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
     digests = all_concept_digests(glossary)
     for concept in concepts:
         own, related = digests[concept]
-        for persona, file_name, persona_hash in personas:
-            inputs = {"concept": own, "persona": persona_hash, "related": related, "template": site[0], "model": site[1], "language": site[2]}
+        for persona, _file_name, persona_hash in personas:
+            inputs = {
+                "concept": own,
+                "persona": persona_hash,
+                "related": related,
+                "template": site[0],
+                "model": site[1],
+                "language": site[2],
+            }
             file = next(where)
             if file is None:
                 append(_status(glossary, concept, persona, inputs, _nothing))
@@ -166,11 +199,15 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
             path, st = file
             key = f"{concept}/{persona}"
             hit = entries.get(key)
-            if hit is not None and hit[0] == hash((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)):  # statcache.stamp
+            if hit is not None and hit[0] == hash(
+                (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            ):  # statcache.stamp
                 seen[key] = hit
                 record, consistent = hit[1]
                 explanation = new_stored(StoredExplanation)  # what StoredExplanation(...) makes, at a third of the cost
-                explanation.__dict__.update(concept=concept, persona=persona, _path=path, _body=None, _meta=None, _record=record, _status=None)
+                explanation.__dict__.update(
+                    concept=concept, persona=persona, _path=path, _body=None, _meta=None, _record=record, _status=None
+                )
             else:
                 try:
                     explanation, consistent = read(concept, persona, path, st, cache, _consistent)
@@ -178,9 +215,16 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
                     append(PairStatus(concept, persona, BROKEN, [str(exc)], None, inputs))
                     continue
                 record = explanation._record if type(explanation) is StoredExplanation else None
-            if (consistent and record is not None and record[0] == "generated" and not record[3]
-                    and record[2] == (own, persona_hash, related, *site)):
-                append(PairStatus(concept, persona, FRESH, [], explanation, inputs))  # what _status would say, without the detour
+            if (
+                consistent
+                and record is not None
+                and record[0] == "generated"
+                and not record[3]
+                and record[2] == (own, persona_hash, related, *site)
+            ):
+                append(
+                    PairStatus(concept, persona, FRESH, [], explanation, inputs)
+                )  # what _status would say, without the detour
             else:
                 append(_status(glossary, concept, persona, inputs, lambda e=explanation, c=consistent: (e, c)))
     for concept, names in listing.items():

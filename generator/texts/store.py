@@ -8,15 +8,27 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
 from generator.texts.frontmatter import StoreError, split_front_matter
 
-FRONT_MATTER_KEYS = ("source", "model", "date", "fingerprint", "inputs", "body_sha256", "usage", "verdict", "verify", "reviewed")
+FRONT_MATTER_KEYS = (
+    "source",
+    "model",
+    "date",
+    "fingerprint",
+    "inputs",
+    "body_sha256",
+    "usage",
+    "verdict",
+    "verify",
+    "reviewed",
+)
 
 
 def body_hash(body: str) -> str:
@@ -69,8 +81,6 @@ class Explanation:
         return self.meta.get("verdict")
 
 
-
-
 class StoredExplanation(Explanation):
     """An explanation known by what its state depends on; its body and front matter are read on first use.
 
@@ -81,8 +91,16 @@ class StoredExplanation(Explanation):
     `meta` is first asked for.
     """
 
-    def __init__(self, concept: str, persona: str, body: str | None = None, meta: dict[str, Any] | None = None, *,
-                 path: str | Path | None = None, record: tuple | None = None):
+    def __init__(
+        self,
+        concept: str,
+        persona: str,
+        body: str | None = None,
+        meta: dict[str, Any] | None = None,
+        *,
+        path: str | Path | None = None,
+        record: tuple | None = None,
+    ):
         self.concept = concept
         self.persona = persona
         self._path = path
@@ -168,7 +186,12 @@ def status_record(meta: dict[str, Any], body: str) -> tuple:
     else:
         inputs = _interned(inputs)
     recorded = meta.get("body_sha256")
-    return (_interned(meta.get("source", _ABSENT)), meta.get("fingerprint", _ABSENT), inputs, recorded is not None and recorded != body_hash(body))
+    return (
+        _interned(meta.get("source", _ABSENT)),
+        meta.get("fingerprint", _ABSENT),
+        inputs,
+        recorded is not None and recorded != body_hash(body),
+    )
 
 
 def record_meta(record: tuple) -> dict[str, Any]:
@@ -176,7 +199,11 @@ def record_meta(record: tuple) -> dict[str, Any]:
     source, fingerprint, inputs, _ = record
     if isinstance(inputs, tuple):
         inputs = dict(zip(INPUT_KEYS, inputs))
-    return {k: v for k, v in (("source", source), ("fingerprint", fingerprint), ("inputs", inputs)) if not (isinstance(v, str) and v == _ABSENT)}
+    return {
+        k: v
+        for k, v in (("source", source), ("fingerprint", fingerprint), ("inputs", inputs))
+        if not (isinstance(v, str) and v == _ABSENT)
+    }
 
 
 # A cached read: the status record, and what the caller derived from the front matter.
@@ -274,7 +301,15 @@ class Store:
             found[name] = names
         return found
 
-    def read_cached(self, concept: str, persona: str, path: str, st: os.stat_result, cache, derive: Callable[[dict[str, Any]], Any] = lambda meta: None) -> tuple[Explanation, Any]:
+    def read_cached(
+        self,
+        concept: str,
+        persona: str,
+        path: str,
+        st: os.stat_result,
+        cache,
+        derive: Callable[[dict[str, Any]], Any] = lambda meta: None,
+    ) -> tuple[Explanation, Any]:
         """Read one pair through a StatCache: a file unchanged since it was last parsed is not read.
 
         Returns the explanation (body and full front matter read on first use) and what
@@ -290,11 +325,19 @@ class Store:
             raise StoreError(hit.message)
         record, derived = hit
         explanation = _new_stored(StoredExplanation)  # what __init__ does, without its cost (60,000 times)
-        explanation.__dict__.update(concept=concept, persona=persona, _path=path, _body=None, _meta=None, _record=record, _status=None)
+        explanation.__dict__.update(
+            concept=concept, persona=persona, _path=path, _body=None, _meta=None, _record=record, _status=None
+        )
         return explanation, derived
 
-
-    def prefetch(self, files: list[tuple[str, str, os.stat_result]], cache, derive: Callable[[dict[str, Any]], Any], *, at_least: int = 4000) -> int:
+    def prefetch(
+        self,
+        files: list[tuple[str, str, os.stat_result]],
+        cache,
+        derive: Callable[[dict[str, Any]], Any],
+        *,
+        at_least: int = 4000,
+    ) -> int:
         """Parse the files a StatCache does not know yet in parallel processes, when there are many.
 
         `files` are (key, path, stat), the key being "concept/persona" as read_cached makes it. A cold
@@ -307,15 +350,22 @@ class Store:
             return 0
         todo = [(key, path, st) for key, path, st in files if not cache.knows(key, st)]
         workers = min(_cores(), 8)
-        if len(todo) < at_least or workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if (
+            len(todo) < at_least
+            or workers < 2
+            or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
             return 0
         size = -(-len(todo) // (workers * 4))
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
         try:
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                results = list(pool.map(_parse_chunk, [[path for _, path, _ in chunk] for chunk in chunks], [derive] * len(chunks)))
+                results = list(
+                    pool.map(_parse_chunk, [[path for _, path, _ in chunk] for chunk in chunks], [derive] * len(chunks))
+                )
         except Exception:  # a worker that died, a result that would not pickle: read them one by one instead
             return 0
         for chunk, parsed in zip(chunks, results):

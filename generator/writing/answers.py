@@ -26,18 +26,26 @@ HTML_TAGS = (
     "thead time title tr track u ul var video wbr"
 ).split()
 _TAG = r"(?:" + "|".join(sorted(HTML_TAGS, key=len, reverse=True)) + r")"
-DANGEROUS_BLOCK_RE = re.compile(r"<(script|style|iframe|object|embed|noscript|template|svg|math|textarea|select|head|title)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+DANGEROUS_BLOCK_RE = re.compile(
+    r"<(script|style|iframe|object|embed|noscript|template|svg|math|textarea|select|head|title)\b[^>]*>.*?</\1\s*>",
+    re.I | re.S,
+)
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 LINK_RE = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["'](https?://[^"'\s]+)["'][^>]*>(.*?)</a\s*>""", re.I | re.S)
 HEADING_RE = re.compile(r"<h([1-6])\b[^>]*>", re.I)
 TAG_RE = re.compile(r"</?" + _TAG + r"""\b(?:[^<>"']|"[^"]*"|'[^']*')*/?>""", re.I)
-WHOLE_FENCE_RE = re.compile(r"\A\s*(`{3,}|~{3,})[ \t]*(?:markdown|md|text|html|)[ \t]*\n(.*)\n\1[ \t]*\s*\Z", re.S | re.I)
+WHOLE_FENCE_RE = re.compile(
+    r"\A\s*(`{3,}|~{3,})[ \t]*(?:markdown|md|text|html|)[ \t]*\n(.*)\n\1[ \t]*\s*\Z", re.S | re.I
+)
 PREAMBLE_RE = re.compile(
     r"\A(?:(?:sure|certainly|of course|absolutely|great question)[!.,]?[ \t]*(?:\n|(?=here|below)))?"
     r"(?:(?:here(?:'|’)?s|here is|below is)\b[^\n]{0,160}:[ \t]*\n)?",
     re.I,
 )
-REFUSAL_RE = re.compile(r"\A\W*(?:i(?:'|’)m sorry|i am sorry|sorry,|i can(?:'|’)?t|i cannot|i(?:'|’)m (?:not )?(?:able|unable)|i am unable|i won(?:'|’)t|as an ai\b)", re.I)
+REFUSAL_RE = re.compile(
+    r"\A\W*(?:i(?:'|’)m sorry|i am sorry|sorry,|i can(?:'|’)?t|i cannot|i(?:'|’)m (?:not )?(?:able|unable)|i am unable|i won(?:'|’)t|as an ai\b)",
+    re.I,
+)
 FENCE_LINE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 
@@ -83,7 +91,12 @@ def _strip_html_prose(text: str) -> str:
     text = re.sub(r"<br\s*/?>", "\n", text, flags=re.I)
     text = re.sub(r"<li\b[^>]*>", "\n- ", text, flags=re.I)
     text = HEADING_RE.sub(lambda m: "\n\n" + "#" * int(m.group(1)) + " ", text)
-    text = re.sub(r"</(?:p|div|h[1-6]|ul|ol|li|table|tr|blockquote|section|article|header|footer|pre)\s*>", "\n\n", text, flags=re.I)
+    text = re.sub(
+        r"</(?:p|div|h[1-6]|ul|ol|li|table|tr|blockquote|section|article|header|footer|pre)\s*>",
+        "\n\n",
+        text,
+        flags=re.I,
+    )
     text = re.sub(r"</?(?:strong|b)\s*>", "**", text, flags=re.I)
     text = re.sub(r"</?(?:em|i)\s*>", "*", text, flags=re.I)
     text = re.sub(r"</?code\s*>", "`", text, flags=re.I)

@@ -26,7 +26,11 @@ def load_failures(settings: Settings) -> dict[tuple[str, str], dict]:
     """The pairs whose last generation failed, and why (from `<cache_dir>/failures.json`)."""
     try:
         data = json.loads(failures_path(settings).read_text(encoding="utf-8"))
-        return {(f["concept"], f["persona"]): f for f in data.get("failures", []) if isinstance(f, dict) and "concept" in f and "persona" in f}
+        return {
+            (f["concept"], f["persona"]): f
+            for f in data.get("failures", [])
+            if isinstance(f, dict) and "concept" in f and "persona" in f
+        }
     except (OSError, ValueError, AttributeError, TypeError):
         return {}
 
@@ -34,10 +38,16 @@ def load_failures(settings: Settings) -> dict[tuple[str, str], dict]:
 def save_failures(settings: Settings, results: list[PairResult]) -> None:
     """Replace the record of every pair attempted in this run; keep the others' last failure."""
     known = load_failures(settings)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for r in results:
         if r.state == "failed":
-            known[(r.concept, r.persona)] = {"concept": r.concept, "persona": r.persona, "reason": r.error, "model": settings.model, "when": now}
+            known[(r.concept, r.persona)] = {
+                "concept": r.concept,
+                "persona": r.persona,
+                "reason": r.error,
+                "model": settings.model,
+                "when": now,
+            }
         elif r.state == "generated":
             known.pop((r.concept, r.persona), None)
     if not known and not failures_path(settings).exists():

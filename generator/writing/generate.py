@@ -71,7 +71,9 @@ class Pipeline:
             if is_truncated(result, max_tokens):
                 self.caller.forget(result.key)
                 if grown:
-                    raise Rejected(f"the answer was cut off twice (at max_tokens {s.max_tokens}, then {max_tokens}); raise max_tokens in mkdocs.yml or lower the persona's length")
+                    raise Rejected(
+                        f"the answer was cut off twice (at max_tokens {s.max_tokens}, then {max_tokens}); raise max_tokens in mkdocs.yml or lower the persona's length"
+                    )
                 grown = True
                 max_tokens *= 2
                 continue
@@ -105,16 +107,26 @@ def _check_names(names: tuple[str, ...], known: dict, kind: str, folder: str) ->
     for name in names:
         if name not in known:
             hint = difflib.get_close_matches(name, list(known), n=1)
-            raise ConfigError(f"no {kind} {name!r} (no file {folder}/{name}.yaml)" + (f"; did you mean {hint[0]!r}?" if hint else ""))
+            raise ConfigError(
+                f"no {kind} {name!r} (no file {folder}/{name}.yaml)" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            )
 
 
-def make_plan(glossary: Glossary, settings: Settings, store: Store, concepts: tuple[str, ...] = (), personas: tuple[str, ...] = (), force: bool = False) -> Plan:
+def make_plan(
+    glossary: Glossary,
+    settings: Settings,
+    store: Store,
+    concepts: tuple[str, ...] = (),
+    personas: tuple[str, ...] = (),
+    force: bool = False,
+) -> Plan:
     """Which pairs to generate, in a stable order (concept, then persona tab order)."""
     _check_names(concepts, glossary.concepts, "concept", settings.concepts_dir)
     _check_names(personas, glossary.personas, "persona", settings.personas_dir)
     statuses = glossary_status(glossary, settings, store)
     chosen = [
-        s for s in statuses
+        s
+        for s in statuses
         if s.state != ORPHAN and (not concepts or s.concept in concepts) and (not personas or s.persona in personas)
     ]
     todo = [s for s in chosen if s.needs_generation or (force and s.state == FRESH)]
@@ -124,7 +136,9 @@ def make_plan(glossary: Glossary, settings: Settings, store: Store, concepts: tu
         notes.append(f"skipped drafts (add key facts and remove `draft: true` to generate them): {', '.join(drafts)}")
     kept = [s for s in chosen if s.state in (CURATED, REVIEW)]
     if force and kept:
-        notes.append(f"kept {len(kept)} curated pair{'s' if len(kept) != 1 else ''}: curated texts are never regenerated, not even with --force")
+        notes.append(
+            f"kept {len(kept)} curated pair{'s' if len(kept) != 1 else ''}: curated texts are never regenerated, not even with --force"
+        )
     broken = [s for s in chosen if s.state == BROKEN]
     return Plan(todo, statuses, notes, broken)
 
@@ -176,7 +190,16 @@ class Progress(Protocol):
 class Run:
     """One `glossary generate` run over planned pairs."""
 
-    def __init__(self, settings: Settings, glossary: Glossary, store: Store, caller: ModelCaller, *, force: bool, progress: Progress):
+    def __init__(
+        self,
+        settings: Settings,
+        glossary: Glossary,
+        store: Store,
+        caller: ModelCaller,
+        *,
+        force: bool,
+        progress: Progress,
+    ):
         self.settings = settings
         self.glossary = glossary
         self.store = store
@@ -289,5 +312,7 @@ def _load_judge():
     except ModuleNotFoundError as exc:
         if exc.name != f"{__package__}.judge":
             raise
-        raise ConfigError("the faithfulness check is on (verify: true) but not available in this installation; set `verify: false` under the glossary plugin in mkdocs.yml, or GLOSSARY_VERIFY=false") from None
+        raise ConfigError(
+            "the faithfulness check is on (verify: true) but not available in this installation; set `verify: false` under the glossary plugin in mkdocs.yml, or GLOSSARY_VERIFY=false"
+        ) from None
     return judge

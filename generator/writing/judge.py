@@ -66,7 +66,12 @@ def build_judge_messages(glossary: Glossary, concept: Concept, persona: Persona,
     """The judge's Chat Completions messages: fixed instructions first, then this pair."""
     system, user = _template_parts()
     # The body is data between tags; keep it from closing them early.
-    safe_body = re.sub(r"</?\s*explanation\s*>", lambda m: m.group(0).replace("explanation", "explanation\u200b"), body.strip(), flags=re.I)
+    safe_body = re.sub(
+        r"</?\s*explanation\s*>",
+        lambda m: m.group(0).replace("explanation", "explanation\u200b"),
+        body.strip(),
+        flags=re.I,
+    )
     return [
         {"role": "system", "content": system.render()},
         {"role": "user", "content": user.render(concept=concept, persona=persona, body=safe_body)},
@@ -81,7 +86,9 @@ def judge_max_tokens(concept: Concept) -> int:
 # --------------------------------------------------------------------------- the check
 
 
-async def check(caller, settings, glossary: Glossary, concept: Concept, persona: Persona, body: str, *, bypass_cache: bool = False) -> Verdict:
+async def check(
+    caller, settings, glossary: Glossary, concept: Concept, persona: Persona, body: str, *, bypass_cache: bool = False
+) -> Verdict:
     """Ask the judge model (settings.judge) about one explanation; raise VerdictError if unreadable.
 
     The call goes through the ModelCaller, so it is cached like a generation call; an answer
@@ -142,7 +149,10 @@ def may_write_verdicts(flag: bool | None, base_url: str | None = None) -> tuple[
     if flag is False:
         return False, "--no-write-verdicts was given"
     if is_local_server(url):
-        return False, f"the model server {url} is on this machine, so it is treated as a test server; pass --write-verdicts to record its verdicts"
+        return (
+            False,
+            f"the model server {url} is on this machine, so it is treated as a test server; pass --write-verdicts to record its verdicts",
+        )
     return True, f"the model server is {'the OpenAI API' if not url else url}"
 
 
@@ -185,7 +195,9 @@ def _targets(glossary: Glossary, settings, store, concepts: tuple[str, ...], per
         pair_status,
     )
 
-    unknown = [f"concept {c!r}" for c in concepts if c not in glossary.concepts] + [f"persona {p!r}" for p in personas if p not in glossary.personas]
+    unknown = [f"concept {c!r}" for c in concepts if c not in glossary.concepts] + [
+        f"persona {p!r}" for p in personas if p not in glossary.personas
+    ]
     if unknown:
         raise ConfigError("no " + ", no ".join(unknown))
     chosen = [c for c in sorted(glossary.concepts) if not concepts or c in concepts]
@@ -209,7 +221,9 @@ async def _verify_all(caller, settings, glossary: Glossary, targets, *, bypass_c
         result = VerifyResult(status.concept, status.persona)
         concept, persona = glossary.concepts[status.concept], glossary.personas[status.persona]
         try:
-            result.verdict = await check(caller, settings, glossary, concept, persona, status.explanation.body, bypass_cache=bypass_cache)
+            result.verdict = await check(
+                caller, settings, glossary, concept, persona, status.explanation.body, bypass_cache=bypass_cache
+            )
         except VerdictError as exc:
             result.error = f"unreadable verdict: {exc}"
         except (CallError, BudgetReached) as exc:

@@ -95,7 +95,9 @@ class Verdict(BaseModel):
         """One line for a table: what was covered, and the analogy note."""
         text = f"covers {len(self.covered)} of {len(self.facts)} key facts"
         if self.analogies_from_persona_fields is False:
-            text += "; analogies not from the reader's fields" + (f" ({self.analogies_note})" if self.analogies_note else "")
+            text += "; analogies not from the reader's fields" + (
+                f" ({self.analogies_note})" if self.analogies_note else ""
+            )
         return text
 
     def front_matter(self) -> dict[str, Any]:
@@ -124,24 +126,41 @@ def verdict_schema() -> dict[str, Any]:
     def obj(properties: dict[str, Any]) -> dict[str, Any]:
         return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
-    return obj({
-        "facts": {"type": "array", "items": obj({
-            "index": {"type": "integer", "description": "the key fact's number"},
-            "status": {"type": "string", "enum": [SUPPORTED, NOT_MENTIONED, CONTRADICTED]},
-            "reason": {"type": "string", "description": "one line"},
-        })},
-        "misconceptions": {"type": "array", "items": obj({
-            "index": {"type": "integer", "description": "the misconception's number"},
-            "asserted": {"type": "boolean"},
-            "reason": {"type": "string", "description": "one line"},
-        })},
-        "analogies_from_persona_fields": {"type": "boolean"},
-        "analogies_note": {"type": "string"},
-        "false_claims": {"type": "array", "items": obj({
-            "claim": {"type": "string"},
-            "reason": {"type": "string"},
-        })},
-    })
+    return obj(
+        {
+            "facts": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "index": {"type": "integer", "description": "the key fact's number"},
+                        "status": {"type": "string", "enum": [SUPPORTED, NOT_MENTIONED, CONTRADICTED]},
+                        "reason": {"type": "string", "description": "one line"},
+                    }
+                ),
+            },
+            "misconceptions": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "index": {"type": "integer", "description": "the misconception's number"},
+                        "asserted": {"type": "boolean"},
+                        "reason": {"type": "string", "description": "one line"},
+                    }
+                ),
+            },
+            "analogies_from_persona_fields": {"type": "boolean"},
+            "analogies_note": {"type": "string"},
+            "false_claims": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "claim": {"type": "string"},
+                        "reason": {"type": "string"},
+                    }
+                ),
+            },
+        }
+    )
 
 
 def response_format() -> dict[str, Any]:
@@ -156,17 +175,69 @@ _KEYS = {
     "facts": ("facts", "key_facts", "fact_checks", "facts_checks", "fact_verdicts", "keyfacts"),
     "misconceptions": ("misconceptions", "misconception_checks", "misconceptions_checks", "misconception_verdicts"),
     "false_claims": ("false_claims", "other_false_claims", "false_statements", "incorrect_claims", "other_claims"),
-    "analogies": ("analogies_from_persona_fields", "analogies_from_persona", "analogies_from_reader_fields", "analogies_ok", "analogies_from_fields"),
+    "analogies": (
+        "analogies_from_persona_fields",
+        "analogies_from_persona",
+        "analogies_from_reader_fields",
+        "analogies_ok",
+        "analogies_from_fields",
+    ),
     "analogies_note": ("analogies_note", "analogy_note", "analogies_reason", "analogies_comment", "note"),
 }
-_INDEX_KEYS = ("index", "id", "number", "num", "n", "fact_index", "fact_number", "misconception_index", "misconception_number", "idx")
+_INDEX_KEYS = (
+    "index",
+    "id",
+    "number",
+    "num",
+    "n",
+    "fact_index",
+    "fact_number",
+    "misconception_index",
+    "misconception_number",
+    "idx",
+)
 _STATUS_KEYS = ("status", "verdict", "label", "result", "assessment", "judgement", "judgment")
 _ASSERTED_KEYS = ("asserted", "asserts", "is_asserted", "present", "made", "status", "verdict", "result")
 _REASON_KEYS = ("reason", "explanation", "rationale", "justification", "evidence", "comment", "note")
 _STATUS_WORDS = {
-    SUPPORTED: ("supported", "support", "supports", "consistent", "entailed", "correct", "present", "mentioned", "covered", "true", "yes"),
-    NOT_MENTIONED: ("not_mentioned", "notmentioned", "not_addressed", "absent", "omitted", "missing", "not_covered", "unmentioned", "not_present", "none", "neutral"),
-    CONTRADICTED: ("contradicted", "contradicts", "contradiction", "contradictory", "refuted", "incorrect", "false", "violated", "inconsistent", "wrong"),
+    SUPPORTED: (
+        "supported",
+        "support",
+        "supports",
+        "consistent",
+        "entailed",
+        "correct",
+        "present",
+        "mentioned",
+        "covered",
+        "true",
+        "yes",
+    ),
+    NOT_MENTIONED: (
+        "not_mentioned",
+        "notmentioned",
+        "not_addressed",
+        "absent",
+        "omitted",
+        "missing",
+        "not_covered",
+        "unmentioned",
+        "not_present",
+        "none",
+        "neutral",
+    ),
+    CONTRADICTED: (
+        "contradicted",
+        "contradicts",
+        "contradiction",
+        "contradictory",
+        "refuted",
+        "incorrect",
+        "false",
+        "violated",
+        "inconsistent",
+        "wrong",
+    ),
 }
 _TRUE_WORDS = ("true", "yes", "asserted", "asserts", "present", "made", "1")
 _FALSE_WORDS = ("false", "no", "not_asserted", "absent", "not_present", "rejected", "not_made", "0", "none")
@@ -298,12 +369,20 @@ def parse_verdict(text: str | None, concept: Concept, *, judge: str, body: str) 
 
     facts: dict[int, FactCheck] = {}
     for index, entry in _numbered(raw_facts, len(concept.facts), "facts", text):
-        check = FactCheck(index=index, fact=concept.facts[index - 1], status=_status(entry, index, text), reason=_text(entry, _REASON_KEYS))
+        check = FactCheck(
+            index=index,
+            fact=concept.facts[index - 1],
+            status=_status(entry, index, text),
+            reason=_text(entry, _REASON_KEYS),
+        )
         if index not in facts or _SEVERITY[check.status] > _SEVERITY[facts[index].status]:
             facts[index] = check  # listed twice: the worse reading counts
     missing = [i for i in range(1, len(concept.facts) + 1) if i not in facts]
     if missing:
-        raise VerdictError(f"the verdict leaves out key fact{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of {len(concept.facts)}", text)
+        raise VerdictError(
+            f"the verdict leaves out key fact{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of {len(concept.facts)}",
+            text,
+        )
 
     misconceptions: dict[int, MisconceptionCheck] = {}
     found, raw_misc = _pick(data, _KEYS["misconceptions"])
@@ -311,12 +390,20 @@ def parse_verdict(text: str | None, concept: Concept, *, judge: str, body: str) 
         if not found:
             raise VerdictError("the judge's answer has no 'misconceptions'", text)
         for index, entry in _numbered(raw_misc, len(concept.misconceptions), "misconceptions", text):
-            check = MisconceptionCheck(index=index, misconception=concept.misconceptions[index - 1], asserted=_asserted(entry, index, text), reason=_text(entry, _REASON_KEYS))
+            check = MisconceptionCheck(
+                index=index,
+                misconception=concept.misconceptions[index - 1],
+                asserted=_asserted(entry, index, text),
+                reason=_text(entry, _REASON_KEYS),
+            )
             if index not in misconceptions or check.asserted:
                 misconceptions[index] = check
         missing = [i for i in range(1, len(concept.misconceptions) + 1) if i not in misconceptions]
         if missing:
-            raise VerdictError(f"the verdict leaves out misconception{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of {len(concept.misconceptions)}", text)
+            raise VerdictError(
+                f"the verdict leaves out misconception{'s' if len(missing) > 1 else ''} {', '.join(map(str, missing))} of {len(concept.misconceptions)}",
+                text,
+            )
 
     claims: list[FalseClaim] = []
     found, raw_claims = _pick(data, _KEYS["false_claims"])
