@@ -13,15 +13,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sitekit import (
-    CONCEPTS,
+from kit import (
     REPO,
+    SITE_CONCEPTS,
     UNIQUE_PHYSICS_WORD,
     build,
     copy_ja_fixture,
     serve,
     site_path,
-    write_glossary,
+    write_site_glossary,
 )
 
 BROWSER = os.environ.get("GLOSSARY_BROWSER", "/usr/bin/chromium")
@@ -60,7 +60,7 @@ def browser():
 @pytest.fixture(scope="module")
 def en_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("en")
-    config = write_glossary(root / "glossary")
+    config = write_site_glossary(root / "glossary")
     with serve(build(config, root / "site"), site_path(config)) as url:
         yield url
 
@@ -256,7 +256,7 @@ def test_a_mention_whose_summary_the_page_wrote_once_still_shows_it(watch, en_si
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
-    assert CONCEPTS["lora"]["summary"] in tooltip.inner_text()
+    assert SITE_CONCEPTS["lora"]["summary"] in tooltip.inner_text()
     w.page.mouse.move(0, 0)
     w.page.click("#related-concepts ~ ul a[href$='/concepts/lora/']")  # instant navigation: no new page load
     w.page.wait_for_url("**/concepts/lora/")
@@ -264,7 +264,7 @@ def test_a_mention_whose_summary_the_page_wrote_once_still_shows_it(watch, en_si
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
-    assert CONCEPTS["matrix-rank"]["summary"] in tooltip.inner_text()
+    assert SITE_CONCEPTS["matrix-rank"]["summary"] in tooltip.inner_text()
     assert w.errors == []
 
 

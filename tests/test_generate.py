@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fakeserver import FakeOpenAI, Fault, Reply, default_responder, error_body
-from glossary_fixtures import CONCEPTS, PERSONAS, edit_concept, write_glossary
+from kit import GENERATION_CONCEPTS, GENERATION_PERSONAS, edit_concept, write_glossary
 
 from generator.cli.main import main
 from generator.llm import calls
@@ -30,29 +30,24 @@ pytestmark = pytest.mark.timeout(60)
 
 KEY = "sk-proj-GLOSSARYtest-9f3Kq7ZxW2mN8vR4"
 BIN = Path(sys.executable).parent
-TITLES = {c["title"]: slug for slug, c in CONCEPTS.items()}
-NAMES = {p["name"]: slug for slug, p in PERSONAS.items()}
+TITLES = {c["title"]: slug for slug, c in GENERATION_CONCEPTS.items()}
+NAMES = {p["name"]: slug for slug, p in GENERATION_PERSONAS.items()}
 
 
 # --------------------------------------------------------------------------- fixtures and helpers
 
 
 @pytest.fixture
-def server():
-    with FakeOpenAI(latency=0.0) as fake:
-        yield fake
+def server(openai_server):
+    return openai_server
 
 
 @pytest.fixture
-def env(server, monkeypatch):
-    """The model server's address and a distinctive key; no GLOSSARY_* from the outer shell; fast backoff."""
-    for name in list(os.environ):
-        if name.startswith(("GLOSSARY_", "OPENAI_")):
-            monkeypatch.delenv(name)
+def env(openai_server, monkeypatch):
+    """The loopback model server with a distinctive key (to prove it never leaks); fast backoff."""
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setattr(calls, "BACKOFF_BASE", 0.02)
-    return server
+    return openai_server
 
 
 @pytest.fixture
@@ -99,7 +94,7 @@ def snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted((root / "concepts").glob("*/*.md"))}
 
 
-ALL_PAIRS = sorted((c, p) for c in CONCEPTS for p in PERSONAS)
+ALL_PAIRS = sorted((c, p) for c in GENERATION_CONCEPTS for p in GENERATION_PERSONAS)
 
 
 # --------------------------------------------------------------------------- the main path

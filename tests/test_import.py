@@ -688,7 +688,7 @@ def test_odd_files(tmp_path):
 @pytest.mark.skipif(not REAL_CORPUS.is_dir(), reason="ml-glossary corpus not available")
 def test_glossary_cli_imports_into_the_site_and_the_site_validates(tmp_path):
     cli = pytest.importorskip("generator.cli.main")
-    from builders import make_glossary
+    from kit import make_glossary
 
     root = make_glossary(tmp_path / "site")
     before = {p.name: p.read_bytes() for p in (root / "concepts").glob("*.yaml")}

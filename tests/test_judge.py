@@ -16,9 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from fakeserver import FakeOpenAI
-from glossary_fixtures import write_site_config
 from judges import (
-    Script,
     fenced_judge,
     incomplete_judge,
     is_judge_request,
@@ -26,6 +24,7 @@ from judges import (
     unparseable_judge,
     variant_judge,
 )
+from kit import write_site_config
 
 from generator.cli.main import main
 from generator.inputs.load import load_glossary
@@ -96,32 +95,14 @@ def write_site(root: Path, *, personas=("engineer", "child"), plugin: dict | Non
 
 @pytest.fixture
 def env(monkeypatch):
-    """A clean environment pointing the real client at the loopback server."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("GLOSSARY_"):
-            monkeypatch.delenv(name)
+    """A distinctive key and wide output (tables are read by the tests)."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-judge-0000")
-    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.setenv("COLUMNS", "200")
 
-    def point(server: FakeOpenAI) -> None:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-
-    return point
-
 
 @pytest.fixture
-def script():
-    return Script()
-
-
-@pytest.fixture
-def server(script, env):
-    with FakeOpenAI(responder=script) as fake:
-        env(fake)
-        yield fake
+def server(scripted_server, env):
+    return scripted_server
 
 
 def run_check(config: Path, body: str, persona: str = "engineer", **kwargs) -> J.Verdict:

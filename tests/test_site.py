@@ -11,25 +11,25 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from sitekit import (
-    CONCEPTS,
-    PERSONAS,
+from kit import (
+    SITE_CONCEPTS,
+    SITE_PERSONAS,
     UNIQUE_PHYSICS_WORD,
     build,
     copy_ja_fixture,
-    write_glossary,
+    write_site_glossary,
 )
 
 from generator.errors import ConfigError, GlossaryError
 
-PUBLISHED = [slug for slug, data in CONCEPTS.items() if not data.get("draft")]
-ORDER = sorted(PERSONAS, key=lambda slug: PERSONAS[slug]["order"])
+PUBLISHED = [slug for slug, data in SITE_CONCEPTS.items() if not data.get("draft")]
+ORDER = sorted(SITE_PERSONAS, key=lambda slug: SITE_PERSONAS[slug]["order"])
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("glossary")
-    return build(write_glossary(root), root / "site")
+    return build(write_site_glossary(root), root / "site")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_every_concept_page_has_every_persona_tab_with_stable_anchors(site):
         ids = re.findall(r'<input (?:checked="checked" )?id="([^"]+)" name="__tabbed_1" type="radio" />', page)
         assert ids == ORDER, slug
         labels = re.findall(r'<label for="([^"]+)">([^<]+)</label>', page)
-        assert labels == [(p, PERSONAS[p]["name"]) for p in ORDER]
+        assert labels == [(p, SITE_PERSONAS[p]["name"]) for p in ORDER]
         assert set(tab_blocks(page)) == set(ORDER)
 
 
@@ -108,7 +108,7 @@ def test_report_link_per_tab_names_concept_and_persona(site):
         url = urlsplit(href)
         assert (url.scheme, url.netloc, url.path) == ("https", "github.com", "/example/test-glossary/issues/new")
         query = parse_qs(url.query)
-        assert query["title"] == [f"Explanation of LoRA (Low-Rank Adaptation) for {PERSONAS[persona]['name']}: "]
+        assert query["title"] == [f"Explanation of LoRA (Low-Rank Adaptation) for {SITE_PERSONAS[persona]['name']}: "]
         body = query["body"][0]
         assert (
             "concepts/lora.yaml" in body
@@ -180,7 +180,7 @@ def test_headings_in_an_explanation_are_demoted_and_never_linked(site):
 def test_first_mention_links_with_the_summary_as_tooltip(site):
     page = read(site, "concepts/lora")
     child = tab_blocks(page)["child"]
-    summary = html.escape(CONCEPTS["fine-tuning"]["summary"], quote=True)
+    summary = html.escape(SITE_CONCEPTS["fine-tuning"]["summary"], quote=True)
     assert mentions(child)[0] == ("../fine-tuning/", summary, "fine-tuning")
     assert [m[0] for m in mentions(child)] == ["../fine-tuning/", "../matrix-rank/"]  # each once, in order
     assert child.count("fine-tuning") == 3  # the later mentions stay plain text
@@ -197,7 +197,7 @@ def test_a_page_writes_each_linked_summary_once(site):
     assert max(len(t) for t in titles.values()) > 1  # some concept is linked from several texts
     for href, found in titles.items():
         slug = href.strip("./").split("/")[-1]
-        assert found[0] == html.escape(CONCEPTS[slug]["summary"], quote=True), href  # the first link carries it
+        assert found[0] == html.escape(SITE_CONCEPTS[slug]["summary"], quote=True), href  # the first link carries it
         assert found[1:] == [""] * (len(found) - 1), href  # the others are filled in by glossary.js
 
 
@@ -222,7 +222,7 @@ def test_sidebar_does_not_list_every_concept(site):
 
 def test_a_to_z_page_lists_every_concept_with_its_summary(site):
     page = article(read(site, "concepts"))
-    for slug, data in CONCEPTS.items():
+    for slug, data in SITE_CONCEPTS.items():
         assert (
             f'<a href="{slug}/">{html.escape(data["title"], quote=False)}</a>: {html.escape(data["summary"], quote=False)}'
             in page
@@ -246,7 +246,7 @@ def test_tags_page_lists_concepts_by_tag(site):
 def test_a_page_per_persona_lists_every_concept_with_its_opening(site):
     page = article(read(site, "for/physicist"))
     assert "Explained for: Physicist" in page
-    for slug, data in CONCEPTS.items():
+    for slug, data in SITE_CONCEPTS.items():
         anchor = "" if data.get("draft") else "#physicist"
         assert f'href="../../concepts/{slug}/{anchor}"' in page, slug
     item = re.search(r'<li><strong><a href="../../concepts/lora/#physicist">.*?</li>', page, re.S).group(0)
@@ -264,7 +264,7 @@ def test_home_page_offers_the_reader_choice(site):
     page = article(read(site, ""))
     for slug in ORDER:
         assert re.search(
-            rf'<a class="glossary-persona" data-glossary-current="your choice" data-glossary-persona="{PERSONAS[slug]["name"]}" href="for/{slug}/">',
+            rf'<a class="glossary-persona" data-glossary-current="your choice" data-glossary-persona="{SITE_PERSONAS[slug]["name"]}" href="for/{slug}/">',
             page,
         )
 
@@ -291,7 +291,7 @@ def test_assets_are_served_by_the_site_and_nothing_fetches_repo_stats(site):
 
 
 def test_strict_build_fails_naming_the_missing_pair(tmp_path):
-    config = write_glossary(tmp_path / "g")
+    config = write_site_glossary(tmp_path / "g")
     with pytest.raises(GlossaryError, match=r"not yet written, and the build is strict: fine-tuning/lawyer"):
         build(config, tmp_path / "site", strict=True)
 
@@ -299,20 +299,20 @@ def test_strict_build_fails_naming_the_missing_pair(tmp_path):
 def test_strict_cli_build_fails_naming_the_missing_pair(tmp_path):
     from generator.cli.main import main
 
-    config = write_glossary(tmp_path / "g")
+    config = write_site_glossary(tmp_path / "g")
     result = CliRunner().invoke(main, ["build", "--strict", "-f", str(config), "--site-dir", str(tmp_path / "site")])
     assert result.exit_code == 1
     assert "not yet written, and the build is strict: fine-tuning/lawyer" in result.output
 
 
 def test_strict_build_passes_when_only_drafts_lack_explanations(tmp_path):
-    config = write_glossary(tmp_path / "g", missing=False)
+    config = write_site_glossary(tmp_path / "g", missing=False)
     site = build(config, tmp_path / "site", strict=True)
     assert (site / "concepts" / "attention" / "index.html").is_file()
 
 
 def test_unknown_default_persona_is_a_config_error(tmp_path):
-    config = write_glossary(tmp_path / "g", missing=False)
+    config = write_site_glossary(tmp_path / "g", missing=False)
     config.write_text(
         config.read_text(encoding="utf-8").replace("default_persona: lawyer", "default_persona: judge"),
         encoding="utf-8",
@@ -324,7 +324,7 @@ def test_unknown_default_persona_is_a_config_error(tmp_path):
 def test_serve_watches_concepts_and_personas(tmp_path):
     from mkdocs.config import load_config
 
-    config_file = write_glossary(tmp_path / "g", missing=False)
+    config_file = write_site_glossary(tmp_path / "g", missing=False)
     config = load_config(str(config_file))
     plugin = config.plugins["glossary"]
     plugin.on_config(config)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 import yaml
-from builders import make_glossary, write_yaml
+from kit import make_glossary, write_yaml
 
 from generator import statcache
 from generator.errors import InputError

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import yaml
-from builders import make_glossary, write_yaml
 from click.testing import CliRunner
+from kit import make_glossary, write_yaml
 
 from generator.cli.main import main
 from generator.inputs.load import load_glossary

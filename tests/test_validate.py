@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from builders import make_glossary, snapshot, write_text
 from click.testing import CliRunner
+from kit import make_glossary, snapshot, write_text
 
 from generator.cli.main import main
 
@@ -241,3 +241,17 @@ def test_new_rejects_a_bad_slug(tmp_path):
     assert result.exit_code == 2
     assert "bad slug 'Bad Slug'" in result.output
     assert not list((root / "concepts").glob("Bad*"))
+
+
+@pytest.mark.parametrize(
+    ("small_glossary", "counts"),
+    [
+        ("basic", "2 concepts (0 drafts) and 2 personas"),
+        ("generation", "2 concepts (0 drafts) and 2 personas"),
+        ("site", "4 concepts (1 drafts) and 3 personas"),
+    ],
+    indirect=["small_glossary"],
+)
+def test_every_kind_of_test_glossary_is_valid_input(small_glossary, counts):
+    result = run(small_glossary.parent, "validate")
+    assert (result.exit_code, result.output) == (0, f"OK: {counts} are valid.\n")

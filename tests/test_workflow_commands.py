@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from builders import make_glossary
 from fakeserver import FakeOpenAI
+from kit import make_glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-workflow-test-KEY-4c1d2e9f"

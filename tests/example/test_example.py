@@ -1,4 +1,7 @@
-"""The example glossary checks itself: valid, complete, curated, within length, linked both ways, no misconception."""
+"""The example glossary checks itself: valid, complete, curated, within length, linked both ways, no misconception.
+
+These test the repository's content (concepts/, personas/), not the tool: they are marked `example`
+(`pytest -m example` runs only them, `-m "not example"` only the tool's tests)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from generator.settings import load_settings
 from generator.texts.status import glossary_status
 from generator.texts.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.example
 # Related links that are deliberately one-way: (from, to). Keep it short and justified.
 ONE_WAY: set[tuple[str, str]] = set()
 

@@ -1,0 +1,481 @@
+"""The test kit: small glossaries written into tmp_path, and the helpers that read, build and serve them.
+
+Three glossaries, each the smallest that exercises its part: `make_glossary` (basic: validate, status,
+store), `write_glossary` (generation and judge runs through the real CLI) and `write_site_glossary`
+(a built and served site). Fixtures that use them live in conftest.py."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import textwrap
+import threading
+from pathlib import Path
+from textwrap import dedent
+from typing import Any
+
+import yaml
+
+# ------------------------------------------------------------------ files, and the basic glossary (validate, status, store)
+
+BASIC_MKDOCS_YML = """\
+site_name: Test Glossary
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+  - tags
+  - glossary:
+      language: {language}
+      verify: false
+nav:
+  - Home: index.md
+  - A to Z: concepts/index.md
+  - Tags: tags.md
+"""
+
+BASIC_CONCEPTS = {
+    "lora": {
+        "title": "LoRA (Low-Rank Adaptation)",
+        "aliases": ["LoRA"],
+        "summary": "A fine-tuning method that trains a small low-rank update while the pretrained weights stay frozen.",
+        "definition": "LoRA freezes the pretrained weight matrix W0 and learns an update BA of rank r << min(d, k).",
+        "facts": [
+            "The pretrained weights are frozen.",
+            "The update BA can be merged into W0, so inference is as fast as before.",
+        ],
+        "misconceptions": ["LoRA compresses the training data."],
+        "tags": ["fine-tuning"],
+        "related": ["matrix-rank"],
+        "sources": [{"title": "Hu et al. 2021", "url": "https://arxiv.org/abs/2106.09685"}],
+    },
+    "matrix-rank": {
+        "title": "Matrix rank",
+        "aliases": ["rank of a matrix"],
+        "summary": "The number of linearly independent columns of a matrix.",
+        "definition": "The rank of a matrix is the dimension of the space spanned by its columns.",
+        "facts": ["Row rank equals column rank."],
+        "tags": ["linear-algebra"],
+        "related": ["lora"],
+    },
+}
+
+BASIC_PERSONAS = {
+    "physicist": {
+        "name": "Physicist",
+        "description": "A physics graduate student.",
+        "background": "Linear algebra and perturbation theory.",
+        "analogies": ["perturbation theory"],
+        "order": 1,
+    },
+    "child": {
+        "name": "Child",
+        "description": "A curious eight-year-old.",
+        "background": "Stickers, Lego and recipes.",
+        "analogies": ["stickers"],
+        "order": 2,
+    },
+}
+
+
+def write_yaml(path: Path, data) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def make_glossary(
+    root: Path,
+    concepts: dict | None = None,
+    personas: dict | None = None,
+    *,
+    language: str = "en",
+    explanations: bool = False,
+) -> Path:
+    """Write mkdocs.yml, docs/index.md, concepts and personas; optionally a curated text for every pair."""
+    concepts = BASIC_CONCEPTS if concepts is None else concepts
+    personas = BASIC_PERSONAS if personas is None else personas
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(BASIC_MKDOCS_YML.format(language=language), encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
+    (root / "concepts").mkdir(exist_ok=True)
+    (root / "personas").mkdir(exist_ok=True)
+    for slug, data in concepts.items():
+        write_yaml(root / "concepts" / f"{slug}.yaml", data)
+    for slug, data in personas.items():
+        write_yaml(root / "personas" / f"{slug}.yaml", data)
+    if explanations:
+        for slug in concepts:
+            for persona in personas:
+                write_text(
+                    root / "concepts" / slug / f"{persona}.md",
+                    f"---\nsource: curated\n---\nA hand-written explanation of {slug} for the {persona}.\n",
+                )
+    return root
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, to prove a command wrote nothing."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ------------------------------------------------------------------ the generation glossary (generate, judge: runs the real CLI)
+
+GENERATION_CONCEPTS: dict[str, dict[str, Any]] = {
+    "lora": {
+        "title": "LoRA (Low-Rank Adaptation)",
+        "aliases": ["LoRA"],
+        "summary": "A fine-tuning method that trains a small low-rank update while the pretrained weights stay frozen.",
+        "definition": "LoRA keeps each chosen weight matrix W0 frozen and learns an update B A of low rank r.",
+        "facts": [
+            "Only the low-rank factors B and A are trained; W0 stays frozen.",
+            "B A can be merged into W0 after training, so LoRA adds no inference latency.",
+        ],
+        "misconceptions": ["LoRA compresses the training data."],
+        "tags": ["fine-tuning"],
+        "related": ["matrix-rank"],
+    },
+    "matrix-rank": {
+        "title": "Matrix rank",
+        "summary": "The number of linearly independent rows or columns of a matrix.",
+        "definition": "The rank of a matrix is the dimension of the space spanned by its columns.",
+        "facts": ["A d x k matrix has rank at most min(d, k)."],
+        "tags": ["linear-algebra"],
+    },
+}
+
+GENERATION_PERSONAS: dict[str, dict[str, Any]] = {
+    "chef": {
+        "name": "Chef",
+        "description": "A professional chef who runs a busy kitchen.",
+        "background": "Recipes, mise en place, scaling recipes, kitchen brigades.",
+        "analogies": ["recipes and their variations", "running a kitchen"],
+        "avoid": ["equations"],
+        "tone": "warm and concrete",
+        "length": 150,
+        "order": 1,
+    },
+    "lawyer": {
+        "name": "Lawyer",
+        "description": "A contracts lawyer new to machine learning.",
+        "background": "Contracts, amendments, precedent, statutes.",
+        "analogies": ["contract amendments", "case law"],
+        "tone": "precise",
+        "length": 150,
+        "order": 2,
+    },
+}
+
+
+def extra_concept(i: int) -> tuple[str, dict[str, Any]]:
+    """A filler concept, for tests that need more pairs."""
+    slug = f"concept-{i:03d}"
+    return slug, {
+        "title": f"Concept number {i}",
+        "summary": f"The concept numbered {i} in a test glossary.",
+        "definition": f"Concept {i} is defined for tests only.",
+        "facts": [f"Concept {i} has exactly one fact."],
+    }
+
+
+def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
+    """Write mkdocs.yml (with the glossary plugin's options) and docs/index.md; return mkdocs.yml."""
+    root.mkdir(parents=True, exist_ok=True)
+    options = {"language": "en", "model": "gpt-4o-mini", "verify": True, "timeout": 5.0, "jobs": 4, **plugin}
+    config = {
+        "site_name": "Test glossary",
+        "theme": {"name": "material", "features": ["content.tabs.link", "content.tooltips"]},
+        "plugins": ["search", {"glossary": options}],
+        "markdown_extensions": [
+            "attr_list",
+            "md_in_html",
+            "admonition",
+            "pymdownx.superfences",
+            {"pymdownx.tabbed": {"alternate_style": True}},
+        ],
+    }
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
+    return root / "mkdocs.yml"
+
+
+def write_glossary(
+    root: Path,
+    *,
+    extra_concepts: int = 0,
+    plugin: dict[str, Any] | None = None,
+    concepts: dict | None = None,
+    personas: dict | None = None,
+) -> Path:
+    """Write mkdocs.yml, concepts/ and personas/ under root; return the mkdocs.yml path."""
+    write_site_config(root, {"verify": False, **(plugin or {})})
+    all_concepts = dict(concepts if concepts is not None else GENERATION_CONCEPTS)
+    for i in range(extra_concepts):
+        slug, data = extra_concept(i)
+        all_concepts[slug] = data
+    (root / "concepts").mkdir(exist_ok=True)
+    for slug, data in all_concepts.items():
+        write_yaml(root / "concepts" / f"{slug}.yaml", data)
+    (root / "personas").mkdir(exist_ok=True)
+    for slug, data in (personas if personas is not None else GENERATION_PERSONAS).items():
+        write_yaml(root / "personas" / f"{slug}.yaml", data)
+    return root / "mkdocs.yml"
+
+
+def edit_concept(root: Path, slug: str, **changes: Any) -> None:
+    """Change keys of one concept file."""
+    path = root / "concepts" / f"{slug}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    write_yaml(path, data)
+
+
+# ------------------------------------------------------------------ the site glossary (build, serve on loopback, browse)
+
+REPO = Path(__file__).resolve().parent.parent
+JA_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ja"
+
+SITE_MKDOCS_YML = """\
+site_name: Test Glossary
+site_url: https://example.org/test-glossary/
+repo_url: https://github.com/example/test-glossary
+theme:
+  name: material
+  language: en
+  font: false
+  features:
+    - content.tabs.link
+    - content.tooltips
+    - navigation.instant
+    - search.highlight
+    - search.suggest
+  palette:
+    - media: "(prefers-color-scheme: light)"
+      scheme: default
+      toggle:
+        icon: material/brightness-4
+        name: Switch to dark mode
+    - media: "(prefers-color-scheme: dark)"
+      scheme: slate
+      toggle:
+        icon: material/brightness-7
+        name: Switch to light mode
+plugins:
+  - search
+  - tags
+  - glossary:
+      default_persona: lawyer
+      edit_branch: trunk
+markdown_extensions:
+  - toc:
+      permalink: true
+  - attr_list
+  - pymdownx.superfences
+  - pymdownx.tabbed:
+      alternate_style: true
+nav:
+  - Home: index.md
+  - A to Z: concepts/index.md
+  - Tags: tags.md
+"""
+
+SITE_PERSONAS = {
+    "child": {
+        "name": "Child",
+        "description": "A curious child of about nine.",
+        "background": "Drawing, stickers and school.",
+        "order": 1,
+    },
+    "physicist": {
+        "name": "Physicist",
+        "description": "A physics graduate student.",
+        "background": "Linear algebra and perturbation theory.",
+        "order": 2,
+    },
+    "lawyer": {
+        "name": "Lawyer",
+        "description": "A practising lawyer.",
+        "background": "Statutes, amendments and contracts.",
+        "order": 3,
+    },
+}
+
+SITE_CONCEPTS = {
+    "lora": {
+        "title": "LoRA (Low-Rank Adaptation)",
+        "aliases": ["LoRA", "Low-Rank Adaptation"],
+        "summary": "A fine-tuning method that trains a small low-rank update while the pretrained weights stay frozen.",
+        "definition": "LoRA freezes the pretrained weights and learns an update `B A` whose matrix rank r is much smaller than min(d, k); it is a kind of fine-tuning.",
+        "facts": [
+            "Only B and A are trained; fine-tuning with LoRA leaves W0 frozen, and the update has rank at most r.",
+            "B A can be merged into W0 after fine-tuning, so LoRA adds no inference latency.",
+        ],
+        "tags": ["fine-tuning", "linear-algebra"],
+        "related": ["matrix-rank", "fine-tuning"],
+        "sources": [{"title": "Hu et al. 2021, LoRA, arXiv:2106.09685", "url": "https://arxiv.org/abs/2106.09685"}],
+    },
+    "matrix-rank": {
+        "title": "Matrix rank",
+        "aliases": ["rank"],
+        "summary": "The number of linearly independent columns of a matrix.",
+        "definition": "The rank of a matrix is the largest number of linearly independent columns, which equals the largest number of linearly independent rows.",
+        "facts": ["The rank of a d x k matrix is at most min(d, k)."],
+        "tags": ["linear-algebra"],
+        "related": ["lora"],
+    },
+    "fine-tuning": {
+        "title": "Fine-tuning",
+        "aliases": ["fine-tune"],
+        "summary": "Training a pretrained model further on a small task-specific dataset.",
+        "definition": "Fine-tuning continues training a pretrained model on data for one task; LoRA is a cheap way to do it.",
+        "facts": ["Fine-tuning starts from pretrained weights, not from scratch."],
+        "tags": ["fine-tuning"],
+        "related": ["lora"],
+    },
+    "attention": {
+        "title": "Attention",
+        "summary": "A way for each token to draw information from the others.",
+        "definition": "Attention weighs values by the similarity of queries and keys.",
+        "draft": True,
+    },
+}
+
+UNIQUE_PHYSICS_WORD = "renormalisation"
+
+SITE_EXPLANATIONS = {
+    ("lora", "child"): """\
+        Imagine a huge drawing you finished. LoRA lets you add a see-through sticker sheet instead of
+        redrawing it. Teaching a program a new job is called fine-tuning, and fine-tuning again and
+        again is expensive. The sheet uses only a few simple patterns: that is what a low rank means.
+
+        Where the sticker idea stops working: stickers hide things, LoRA hides nothing.
+        """,
+    ("lora", "physicist"): f"""\
+        Think of a perturbation around a solved Hamiltonian, restricted to a few modes, much as a
+        {UNIQUE_PHYSICS_WORD} step keeps only the relevant couplings. The update `Delta W = B A` has
+        matrix rank at most r, so fine-tuning touches r(d + k) numbers instead of d k.
+
+        ## Where it breaks
+
+        There is no small expansion parameter. Inside code the name stays plain: `LoRA` and `rank`.
+        """,
+    ("lora", "lawyer"): """\
+        A statute is not re-enacted to change it: an amending Act states only what changes. LoRA
+        does the same for a model: the original weights stay frozen, a small amendment is learned.
+        <script>alert("owned")</script>
+        The amendment has low rank: r < min(d, k) holds, and in code `r < min(d, k)` too.
+
+        Where the analogy stops: an amendment can be read clause by clause; a matrix cannot.
+        """,
+    (
+        "matrix-rank",
+        "child",
+    ): "Mixing paints: purple adds no new colour if you already have red and blue. The number of colours you really need is the rank.\n",
+    (
+        "matrix-rank",
+        "physicist",
+    ): "The rank is the dimension of the image of the map, the number of non-zero singular values. LoRA keeps the update at low rank.\n",
+    (
+        "matrix-rank",
+        "lawyer",
+    ): "Provisions that follow from the others add nothing new; the number of independent provisions is like the rank. See [the paper](https://arxiv.org/abs/2106.09685) about LoRA.\n",
+    (
+        "fine-tuning",
+        "child",
+    ): "Learning to ride a unicycle when you can ride a bike: you keep what you know and practise the new part. LoRA is one way to fine-tune.\n",
+    (
+        "fine-tuning",
+        "physicist",
+    ): "Relax again from the previous minimum after the potential changes a little; LoRA restricts the correction to low rank.\n",
+    # ("fine-tuning", "lawyer") is missing on purpose, unless a test adds it
+}
+
+
+def write_site_glossary(
+    root: Path, *, missing: bool = True, extra_yaml: str = "", explanations: dict | None = None
+) -> Path:
+    """A small English glossary in `root`; returns its mkdocs.yml."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(SITE_MKDOCS_YML + extra_yaml, encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs" / "index.md").write_text(
+        "# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n", encoding="utf-8"
+    )
+    for folder, items in (("personas", SITE_PERSONAS), ("concepts", SITE_CONCEPTS)):
+        (root / folder).mkdir(exist_ok=True)
+        for slug, data in items.items():
+            write_yaml(root / folder / f"{slug}.yaml", data)
+    texts = dict(SITE_EXPLANATIONS if explanations is None else explanations)
+    if not missing:
+        texts[("fine-tuning", "lawyer")] = (
+            "A lawyer who moves to a new field keeps the law they know. LoRA is one way to fine-tune.\n"
+        )
+    for (concept, persona), body in texts.items():
+        path = root / "concepts" / concept / f"{persona}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("---\nsource: curated\n---\n" + dedent(body), encoding="utf-8")
+    return root / "mkdocs.yml"
+
+
+def build(config_file: Path, site_dir: Path, *, strict: bool = False) -> Path:
+    """Build a site in-process, as `mkdocs build` does; returns the site folder."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    config = load_config(str(config_file), site_dir=str(site_dir), strict=strict)
+    mkdocs_build(config)
+    return site_dir
+
+
+def copy_ja_fixture(target: Path) -> Path:
+    """The Japanese fixture glossary, copied so that a build writes nothing into tests/."""
+    shutil.copytree(JA_FIXTURE, target)
+    return target / "mkdocs.yml"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    prefix = "/"
+
+    def log_message(self, *args):
+        pass
+
+    def translate_path(self, path):
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "does-not-exist")
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+
+def site_path(config_file: Path) -> str:
+    """The path of site_url ("/test-glossary/"), where the built site expects to be served."""
+    from urllib.parse import urlsplit
+
+    data = yaml.load(Path(config_file).read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}
+    path = urlsplit(data.get("site_url", "") or "/").path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+@contextlib.contextmanager
+def serve(site_dir: Path, prefix: str = "/"):
+    """Serve a built site on 127.0.0.1 (any free port) under `prefix`; yields its base URL."""
+    handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(site_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
