@@ -397,8 +397,8 @@ def bench_status(work: Path, size: int, floor_size: int, runs: int, maker: synth
 
 def generate_available() -> str | None:
     """None when `glossary generate` works, else why not."""
-    if not (REPO / "generator" / "generate.py").exists():
-        return "generator/generate.py does not exist yet"
+    if not (REPO / "generator" / "writing" / "generate.py").exists():
+        return "generator/writing/generate.py does not exist yet"
     probe = run(glossary("generate", "--help"), cwd=REPO, check=False)
     if probe.returncode != 0:
         return f"`glossary generate --help` failed: {probe.stderr.strip()[-300:]}"
