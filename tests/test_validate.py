@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -255,3 +256,17 @@ def test_new_rejects_a_bad_slug(tmp_path):
 def test_every_kind_of_test_glossary_is_valid_input(small_glossary, counts):
     result = run(small_glossary.parent, "validate")
     assert (result.exit_code, result.output) == (0, f"OK: {counts} are valid.\n")
+
+
+@pytest.mark.parametrize("folder", ["concepts", "personas"])
+def test_a_missing_input_folder_is_one_problem_naming_it(small_glossary, folder):
+    root = small_glossary.parent
+    shutil.rmtree(root / folder)
+    before = snapshot(root)
+    result = run(root, "validate")
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "Error: 1 problem in the glossary input:\n"
+        f"  {folder}: folder not found (create it, or set {folder}_dir under the glossary plugin in mkdocs.yml)\n"
+    )
+    assert snapshot(root) == before

@@ -29,14 +29,14 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary
     raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     personas_raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     cache = StatCache.for_root(root, "inputs")  # a file unchanged since its last valid parse is not parsed again
-    concept_files, misnamed_concepts = _yaml_files(root / concepts_dir, root, problems)
+    concept_files, misnamed_concepts = _yaml_files(root / concepts_dir, root, problems, "concepts_dir")
     loaded: dict[str, _Loaded] = {}
     for file in concept_files:
         found = _load_one(file, Concept, problems, raw, cache)
         if found.valid is not None:
             glossary.concepts[found.valid.slug] = found.valid
             loaded[found.valid.slug] = found
-    persona_files, misnamed_personas = _yaml_files(root / personas_dir, root, problems)
+    persona_files, misnamed_personas = _yaml_files(root / personas_dir, root, problems, "personas_dir")
     for file in persona_files:
         found = _load_one(file, Persona, problems, personas_raw, cache)
         if found.valid is not None:
@@ -87,12 +87,15 @@ class _InputFile(NamedTuple):
     stem: str  # the slug
 
 
-def _yaml_files(folder: Path, root: Path, problems: list[Problem]) -> tuple[list[_InputFile], list[_InputFile]]:
+def _yaml_files(
+    folder: Path, root: Path, problems: list[Problem], setting: str
+) -> tuple[list[_InputFile], list[_InputFile]]:
     """What folder.glob("*.yaml") then folder.glob("*.yml") find, without a Path object per file:
-    the files named with a valid slug, and the others (each reported)."""
+    the files named with a valid slug, and the others (each reported). A missing folder is one problem."""
     if not folder.is_dir():
-        problems.append(Problem(_rel(folder, root), 0, "", "folder not found"))
-        return []
+        message = f"folder not found (create it, or set {setting} under the glossary plugin in mkdocs.yml)"
+        problems.append(Problem(_rel(folder, root), 0, "", message))
+        return [], []
     names = [entry.name for entry in os.scandir(folder)]
     prefix = _rel(folder, root) + "/"
     where = os.fspath(folder)
