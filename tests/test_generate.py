@@ -732,7 +732,7 @@ def test_a_failed_check_regenerates_once_with_the_findings(tmp_path, env, monkey
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
     judge = _Judge([_Verdict(False, ["It says LoRA compresses the training data."]), _Verdict(True, [])])
-    monkeypatch.setattr(gen, "_load_judge", lambda: judge)
+    monkeypatch.setattr(gen, "faithfulness", judge)
     generate(root, "--concept", "lora", "--persona", "chef")
     assert len(env.completions) == 2
     assert "It says LoRA compresses the training data." in env.completions[1].json["messages"][1]["content"]
@@ -746,7 +746,7 @@ def test_failing_the_check_twice_fails_the_pair_and_forgets_both_answers(tmp_pat
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
     judge = _Judge([_Verdict(False, ["Wrong about latency."]), _Verdict(False, ["Still wrong about latency."])] * 2)
-    monkeypatch.setattr(gen, "_load_judge", lambda: judge)
+    monkeypatch.setattr(gen, "faithfulness", judge)
     result = generate(root, "--concept", "lora", "--persona", "chef", check=1)
     assert "failed the fact check twice: Still wrong about latency." in result.output
     assert snapshot(root) == {}
@@ -760,7 +760,7 @@ def test_an_unreadable_verdict_fails_only_that_pair(tmp_path, env, monkeypatch):
     root = tmp_path / "site"
     write_glossary(root, plugin={"verify": True})
     judge = _Judge([_Judge.VerdictError("not JSON"), _Verdict(True, [])])
-    monkeypatch.setattr(gen, "_load_judge", lambda: judge)
+    monkeypatch.setattr(gen, "faithfulness", judge)
     result = generate(root, "--concept", "lora", "--jobs", "1", check=1)
     assert "the fact check's verdict could not be read: not JSON" in result.output
     assert list(snapshot(root)) == ["concepts/lora/lawyer.md"]

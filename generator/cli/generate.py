@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from generator.cli.options import (
     GlossaryCommand,
     config_option,
-    rich_escape,
 )
 from generator.cli.options import console as make_console
 from generator.errors import ConfigError, GlossaryError, ModelError
@@ -34,7 +34,6 @@ from generator.writing.generate import (
     Plan,
     Run,
     _check_names,
-    _load_judge,
     _why,
     make_plan,
     remove_stale_temp_files,
@@ -114,9 +113,9 @@ def summary_table(results: list[PairResult], limit: int = 60) -> Table:
         if r.state == "generated":
             state = "[green]generated[/]" + (" (cache)" if r.cached else "") + (f", {r.check}" if r.check else "")
         elif r.state == "skipped":
-            state = f"[yellow]not started[/]: {rich_escape(r.error)}"
+            state = f"[yellow]not started[/]: {escape(r.error)}"
         else:
-            state = f"[red]failed[/]: {rich_escape(r.error)}"
+            state = f"[red]failed[/]: {escape(r.error)}"
         table.add_row(
             r.concept,
             r.persona,
@@ -339,8 +338,6 @@ def generate_command(
                 f"--max-cost needs a price for {', '.join(unpriced)}: add it under the glossary plugin in mkdocs.yml, e.g.\n"
                 f"  prices:\n    {unpriced[0]}: {{input: 0.15, cached_input: 0.075, output: 0.6}}   # USD per million tokens (0 for a local model)"
             )
-    if settings.verify:
-        _load_judge()
     caller = ModelCaller(
         settings, jobs=settings.jobs, max_cost=settings.max_cost
     )  # the key is checked here, before any request

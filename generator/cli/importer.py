@@ -9,6 +9,7 @@ import click
 from generator.cli.options import GlossaryCommand
 from generator.importer.read import GlossaryImportError
 from generator.importer.writer import import_glossary
+from generator.settings import load_settings
 
 # --------------------------------------------------------------------------- #
 # CLI
@@ -25,14 +26,7 @@ class _BadInput(click.ClickException):
 def _default_concepts_dir(config_file: Path) -> Path:
     """The site's concepts folder from mkdocs.yml, else ``concepts`` next to it."""
     if config_file.is_file():
-        try:
-            from generator.settings import (
-                load_settings,  # the site's settings, when available
-            )
-        except ImportError:
-            pass
-        else:
-            return Path(load_settings(config_file).concepts_path)
+        return Path(load_settings(config_file).concepts_path)
     return config_file.parent / "concepts"
 
 

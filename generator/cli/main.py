@@ -17,13 +17,7 @@ from generator.inputs.schemas import SLUG_RE
 from generator.settings import Settings, load_settings
 from generator.texts.fingerprint import CONTENT_INPUTS, combine
 from generator.texts.status import (
-    CURATED,
-    DRAFT,
-    FRESH,
-    MISSING,
-    ORPHAN,
     REVIEW,
-    STALE,
     glossary_status,
 )
 from generator.texts.store import Store
@@ -81,17 +75,6 @@ def _new_file(folder: Path, slug: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-STATE_STYLES = {
-    FRESH: "green",
-    STALE: "yellow",
-    MISSING: "red",
-    CURATED: "cyan",
-    REVIEW: "magenta",
-    ORPHAN: "red",
-    DRAFT: "dim",
-}
 
 
 @main.command()

@@ -6,7 +6,6 @@ import sys
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from generator.errors import GlossaryError
 
@@ -23,11 +22,6 @@ config_option = click.option(
 def console() -> Console:
     """Rich output on a terminal, plain lines otherwise."""
     return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-
-
-def rich_escape(text: str) -> str:
-    """Text shown inside rich markup, its square brackets made literal."""
-    return escape(text)
 
 
 class GlossaryCommand(click.Command):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from rich.console import Console
@@ -10,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from generator.inputs.schemas import Glossary
+from generator.llm.costs import estimate_line
 from generator.settings import Settings
 from generator.texts.status import (
     CURATED,
@@ -21,6 +21,7 @@ from generator.texts.status import (
     STALE,
     PairStatus,
 )
+from generator.writing.failures import load_failures
 
 STYLES = {
     FRESH: "green",
@@ -78,41 +79,25 @@ def print_status(
         out.print(estimate)
 
 
-FAILURES_FILE = "failures.json"  # written by generate.save_failures
-
-
 def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
-    """Pairs whose last generation failed, and why, from `<cache_dir>/failures.json`.
+    """Pairs whose last generation failed, and why (writing.failures keeps the record).
 
     Pairs whose concept or persona no longer exists are left out; a missing or unreadable
     file means no failures are known."""
-    try:
-        data = json.loads((settings.cache_path / FAILURES_FILE).read_text(encoding="utf-8"))
-        items = data.get("failures", [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    found = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        concept, persona = item.get("concept"), item.get("persona")
-        if concept in glossary.concepts and persona in glossary.personas:
-            found.append(
-                {
-                    "concept": concept,
-                    "persona": persona,
-                    "reason": str(item.get("reason") or "unknown"),
-                    "when": str(item.get("when") or ""),
-                }
-            )
+    found = [
+        {
+            "concept": concept,
+            "persona": persona,
+            "reason": str(item.get("reason") or "unknown"),
+            "when": str(item.get("when") or ""),
+        }
+        for (concept, persona), item in load_failures(settings).items()
+        if concept in glossary.concepts and persona in glossary.personas
+    ]
     return sorted(found, key=lambda f: (f["concept"], f["persona"]))
 
 
 def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
-    try:
-        from generator.llm.costs import estimate_line
-    except ModuleNotFoundError:
-        return ""
     return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])
 
 

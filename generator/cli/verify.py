@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import click
+from rich.markup import escape
 
 from generator.cli.options import (
     GlossaryCommand,
     config_option,
-    rich_escape,
 )
 from generator.writing.judge import (
     VerifyResult,
@@ -32,7 +32,7 @@ def _print_results(out, results: list[VerifyResult]) -> None:
         findings = "\n".join(r.findings)
         if r.note:
             findings += f"\n({r.note})"
-        table.add_row(f"{r.concept}/{r.persona}", verdict, rich_escape(findings))
+        table.add_row(f"{r.concept}/{r.persona}", verdict, escape(findings))
     out.print(table)
     for r in results:  # whole lines too, so logs can be searched whatever the table's width
         if not r.passed:

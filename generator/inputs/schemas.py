@@ -73,10 +73,6 @@ class Persona(BaseModel):
     order: int = 100
 
 
-CONCEPT_FIELDS = [n for n in Concept.model_fields if n != "slug"]
-PERSONA_FIELDS = [n for n in Persona.model_fields if n != "slug"]
-
-
 @dataclass
 class Glossary:
     """Every concept and persona of one site, validated together."""

@@ -9,7 +9,11 @@ import nh3
 from cmarkgfm import cmark
 
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
-WHOLE_FENCE_RE = re.compile(r"\A\s*(`{3,}|~{3,})[ \t]*(?:markdown|md|text)?[ \t]*\n(.*)\n\1[ \t]*\s*\Z", re.S | re.I)
+# An answer or text that is one code block around everything; an `html` one is unwrapped from answers only.
+WHOLE_FENCE_RE = re.compile(
+    r"\A\s*(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>markdown|md|text|html)?[ \t]*\n(?P<body>.*)\n(?P=fence)[ \t]*\s*\Z",
+    re.S | re.I,
+)
 ATX_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 SETEXT_RE = re.compile(r"^(=+|-+)[ \t]*$")
 # Lines PyMdown would read as page structure (tabs, admonitions, details, front matter, snippets). They stay
@@ -70,8 +74,8 @@ def clean_markdown(text: str) -> str:
     """Unwrap a whole-answer code fence, drop front matter and a leading title, demote headings."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     whole = WHOLE_FENCE_RE.match(text)
-    if whole:
-        text = whole.group(2).strip("\n")
+    if whole and (whole["lang"] or "").lower() != "html":
+        text = whole["body"].strip("\n")
     text = _drop_front_matter(text)
     lines = _setext_to_atx(text.split("\n"))
     lines = _drop_leading_title(lines)

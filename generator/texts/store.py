@@ -142,11 +142,6 @@ class StoredExplanation(Explanation):
     def meta(self, value: dict[str, Any]) -> None:
         self._meta = value
 
-    @property
-    def record(self) -> tuple | None:
-        """The cached status record, while neither the front matter nor the body was replaced or read."""
-        return self._record if self._meta is None else None
-
     def status_meta(self) -> dict[str, Any]:
         if self._meta is not None or self._record is None:
             return self.meta
@@ -242,35 +237,6 @@ class Store:
         front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
         atomic_write(path, f"---\n{front}---\n{explanation.body}")
         return path
-
-    def pairs_on_disk(self) -> list[tuple[str, str]]:
-        """Every (concept, persona) that has a file, whether or not it still exists in the inputs."""
-        return list(self.scan())
-
-    def scan(self) -> dict[tuple[str, str], tuple[str, os.stat_result]]:
-        """Every (concept, persona) file with its path and stat, in one pass over the folders, sorted."""
-        found: dict[tuple[str, str], tuple[str, os.stat_result]] = {}
-        root = os.fspath(self.root)
-        try:
-            with os.scandir(root) as entries:
-                folders = sorted(e.name for e in entries if e.is_dir())
-        except (FileNotFoundError, NotADirectoryError):
-            return found
-        stat = os.stat
-        for name in folders:
-            folder = f"{root}/{name}"
-            try:
-                files = sorted(n for n in os.listdir(folder) if n.endswith(".md"))
-            except OSError:
-                continue
-            for file_name in files:
-                path = f"{folder}/{file_name}"
-                try:
-                    st = stat(path)
-                except OSError:
-                    continue
-                found[(name, file_name[:-3])] = (path, st)
-        return found
 
     def listing(self, cache=None) -> dict[str, list[str]]:
         """Every folder under the concepts folder with the `.md` file names in it, sorted.

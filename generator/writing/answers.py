@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.llm.calls import CallResult
-from generator.texts.sanitize import clean_markdown
+from generator.texts.sanitize import WHOLE_FENCE_RE, clean_markdown
 
 MIN_WORDS = 12
 
@@ -34,9 +34,6 @@ COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 LINK_RE = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["'](https?://[^"'\s]+)["'][^>]*>(.*?)</a\s*>""", re.I | re.S)
 HEADING_RE = re.compile(r"<h([1-6])\b[^>]*>", re.I)
 TAG_RE = re.compile(r"</?" + _TAG + r"""\b(?:[^<>"']|"[^"]*"|'[^']*')*/?>""", re.I)
-WHOLE_FENCE_RE = re.compile(
-    r"\A\s*(`{3,}|~{3,})[ \t]*(?:markdown|md|text|html|)[ \t]*\n(.*)\n\1[ \t]*\s*\Z", re.S | re.I
-)
 PREAMBLE_RE = re.compile(
     r"\A(?:(?:sure|certainly|of course|absolutely|great question)[!.,]?[ \t]*(?:\n|(?=here|below)))?"
     r"(?:(?:here(?:'|’)?s|here is|below is)\b[^\n]{0,160}:[ \t]*\n)?",
@@ -119,7 +116,7 @@ def clean_answer(content: str | None, refusal: str | None = None) -> str:
     text = content.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     whole = WHOLE_FENCE_RE.match(text)
     if whole:
-        text = whole.group(2)
+        text = whole["body"]
     text = strip_html(text)
     text = PREAMBLE_RE.sub("", text.lstrip(), count=1)
     body = clean_markdown(text)

@@ -34,6 +34,7 @@ from generator.texts.status import (
     glossary_status,
 )
 from generator.texts.store import Explanation, Store, StoreError
+from generator.writing import judge as faithfulness  # the faithfulness check (tests put a scripted one here)
 from generator.writing.answers import Rejected, clean_answer, is_truncated
 from generator.writing.results import Body, PairResult
 
@@ -207,9 +208,7 @@ class Run:
         self.pipeline = Pipeline(settings, glossary, caller, force=force)
         self.progress = progress
         self.results: dict[tuple[str, str], PairResult] = {}
-        self.judge = None
-        if settings.verify:
-            self.judge = _load_judge()
+        self.judge = faithfulness if settings.verify else None
 
     async def all(self, todo: list[PairStatus]) -> None:
         # Twice as many workers as requests may be in flight, each taking the next pair when done:
@@ -304,15 +303,3 @@ class Run:
         else:
             meta["verify"] = False
         self.store.write(Explanation(status.concept, status.persona, text, meta))
-
-
-def _load_judge():
-    try:
-        from generator.writing import judge
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.judge":
-            raise
-        raise ConfigError(
-            "the faithfulness check is on (verify: true) but not available in this installation; set `verify: false` under the glossary plugin in mkdocs.yml, or GLOSSARY_VERIFY=false"
-        ) from None
-    return judge
