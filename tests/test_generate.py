@@ -470,15 +470,12 @@ def test_adaptive_concurrency_under_a_server_limit(tmp_path, env):
     root = tmp_path / "site"
     write_glossary(root, extra_concepts=10)
     env.latency, env.max_in_flight, env.retry_after = 0.05, 2, 1
-    started = time.monotonic()
     generate(root, "--jobs", "8")
-    elapsed = time.monotonic() - started
     assert len(snapshot(root)) == 24
     ok = [r for r in env.completions if r.status == 200]
     assert len(ok) == 24
     late = [r for r in env.completions if r.status == 429 and r.time - env.completions[0].time > 1.0]
     assert len(late) <= 2, [round(r.time - env.completions[0].time, 2) for r in late]
-    assert elapsed < 24 * 0.05 / 2 * 1.5 + 1.5
 
 
 def test_kill_9_mid_run_loses_nothing_finished_and_the_rerun_asks_only_for_the_rest(tmp_path, env):
