@@ -202,7 +202,10 @@ def default_responder(request_json: dict) -> str:
     bullets = "\n".join(f"- {sentence(rng.randint(6, 8))}" for _ in range(4))  # ~32 words
     para2 = " ".join(sentence(rng.randint(8, 11)) for _ in range(4))  # ~44 words
     para3 = " ".join(sentence(rng.randint(8, 10)) for _ in range(3))  # ~30 words
-    return f"{para1}\n\n{bullets}\n\n{para2}\n\n{para3} (ref {digest[:8]})\n"
+    # The reference is letters only: a real answer's figures come from its concept, and the
+    # number check would (rightly) reject a figure invented by a fake.
+    ref = digest[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+    return f"{para1}\n\n{bullets}\n\n{para2}\n\n{para3} (ref {ref})\n"
 
 
 # --------------------------------------------------------------------------- HTTP handler

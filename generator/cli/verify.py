@@ -16,6 +16,7 @@ from generator.writing.judge import (
     _targets,
     _verify_all,
     may_write_verdicts,
+    run_checks,
     write_verdict,
 )
 
@@ -29,15 +30,21 @@ def _print_results(out, results: list[VerifyResult]) -> None:
     table.add_column("findings")
     for r in results:
         verdict = "[green]pass[/]" if r.passed else ("[red]error[/]" if r.error else "[red]FAIL[/]")
+        if r.passed and r.checks:
+            verdict = "[yellow]pass, see findings[/]"
         findings = "\n".join(r.findings)
         if r.note:
             findings += f"\n({r.note})"
         table.add_row(f"{r.concept}/{r.persona}", verdict, escape(findings))
     out.print(table)
     for r in results:  # whole lines too, so logs can be searched whatever the table's width
-        if not r.passed:
+        if not r.passed or r.checks:
             for finding in r.findings:
-                out.print(f"FAILED {r.concept}/{r.persona}: {finding}", markup=False, soft_wrap=True)
+                out.print(
+                    f"{'FAILED' if not r.passed else 'REPORTED'} {r.concept}/{r.persona}: {finding}",
+                    markup=False,
+                    soft_wrap=True,
+                )
 
 
 @click.command("verify", cls=GlossaryCommand)
@@ -51,6 +58,11 @@ def _print_results(out, results: list[VerifyResult]) -> None:
 )
 @click.option("--force", is_flag=True, help="Ask the judge again instead of using cached verdicts.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Judge calls in flight at most (default: config `jobs`).")
+@click.option(
+    "--checks-only",
+    is_flag=True,
+    help="Only the checks that need no model (numbers, names, a text cut off): no key, no network.",
+)
 @config_option
 def verify_command(
     concepts: tuple[str, ...],
@@ -58,12 +70,18 @@ def verify_command(
     write_verdicts: bool | None,
     force: bool,
     jobs: int | None,
+    checks_only: bool,
     config_file: str,
 ) -> None:
     """Re-check stored explanations, curated ones included, against their key facts; never regenerates.
 
+    Every text also goes through the checks that need no model: each number must appear in the
+    concept (definition, facts, quotes, related summaries) or follow from arithmetic the text shows,
+    each cited author or product name must appear in the concept or the glossary, and the text must
+    not stop mid-sentence. Their findings block generated texts and are reported for curated ones.
+
     Exits 1 if any text contradicts a key fact, asserts a misconception, makes a false claim,
-    or gets a verdict that cannot be read."""
+    gets a verdict that cannot be read, or is a generated text with a check finding."""
     from generator.cli.options import console
     from generator.inputs.load import load_glossary
     from generator.llm.calls import ModelCaller
@@ -77,6 +95,12 @@ def verify_command(
     out = console()
     if not targets and not results:
         out.print("No stored explanation matches; nothing to verify.")
+        return
+    if checks_only:
+        results = sorted(results + run_checks(glossary, targets), key=lambda r: (r.concept, r.persona))
+        for r in results:
+            r.judged = False
+        _report(out, results, "the checks that need no model")
         return
     allowed, why = may_write_verdicts(write_verdicts)
     if targets:
@@ -94,13 +118,22 @@ def verify_command(
             if r.passed and allowed:
                 r.written, r.note = write_verdict(store, by_pair[(r.concept, r.persona)], r.verdict)
         results = sorted(results + checked, key=lambda r: (r.concept, r.persona))
+    written = sum(r.written for r in results)
+    if allowed:
+        tail = f"Verdicts recorded in {written} file{'s' if written != 1 else ''} ({why})."
+    else:
+        tail = f"Verdicts not recorded: {why}."
+    _report(out, results, settings.judge, tail)
+
+
+def _report(out, results: list[VerifyResult], by: str, tail: str = "") -> None:
     _print_results(out, results)
     failed = [r for r in results if not r.passed]
-    written = sum(r.written for r in results)
-    out.print(f"{len(results)} checked by {settings.judge}: {len(results) - len(failed)} passed, {len(failed)} failed.")
-    if allowed:
-        out.print(f"Verdicts recorded in {written} file{'s' if written != 1 else ''} ({why}).")
-    else:
-        out.print(f"Verdicts not recorded: {why}.")
+    reported = sum(len(r.checks) for r in results if r.curated)
+    out.print(f"{len(results)} checked by {by}: {len(results) - len(failed)} passed, {len(failed)} failed.")
+    if reported:
+        out.print(f"{reported} check finding{'s' if reported != 1 else ''} in curated texts (reported, not blocking).")
+    if tail:
+        out.print(tail)
     if failed:
         raise SystemExit(1)

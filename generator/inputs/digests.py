@@ -29,7 +29,10 @@ def digest(value: Any) -> str:
 
 def concept_digest(concept: Concept) -> str:
     """The `concept` input hash: the concept's fields the prompt uses."""
-    return digest({k: getattr(concept, k) for k in CONCEPT_INPUTS})
+    values = {k: getattr(concept, k) for k in CONCEPT_INPUTS}
+    # A plain fact hashes as the string it always was; an anchored one with its quote, which the judge reads.
+    values["facts"] = [f if isinstance(f, str) else f.model_dump(exclude_none=True) for f in concept.facts]
+    return digest(values)
 
 
 def related_digest(glossary: Glossary, concept: Concept) -> str:

@@ -12,9 +12,12 @@ from pydantic import BaseModel, ValidationError
 
 from generator.errors import InputError, Problem
 from generator.gcpause import gc_paused
-from generator.inputs.schemas import SLUG_RE, Concept, Glossary, Persona
+from generator.inputs.schemas import SLUG_RE, Concept, Fact, Glossary, Persona, Source
 from generator.inputs.yamlfile import KeyLines, _line_of, read_yaml
 from generator.statcache import StatCache
+
+UNION_TAGS = ("plain", "anchored")  # see schemas.FactItem: not keys a person wrote
+NESTED_KEYS = {"sources": list(Source.model_fields), "facts": list(Fact.model_fields)}
 
 
 def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas") -> Glossary:
@@ -181,14 +184,15 @@ def _load_one(
 
 
 def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict, fields: list[str]) -> Problem:
-    loc = tuple(err["loc"])
+    loc = tuple(p for p in err["loc"] if p not in UNION_TAGS)
     key = ".".join(str(p) for p in loc)
     line = _line_of(loc, lines)
     kind = err["type"]
     if kind == "extra_forbidden":
-        hint = difflib.get_close_matches(str(loc[-1]), fields if len(loc) == 1 else ["title", "url"], n=1)
+        nested = NESTED_KEYS.get(str(loc[0]), []) if len(loc) > 1 else fields
+        hint = difflib.get_close_matches(str(loc[-1]), nested, n=1)
         message = f"unknown key {loc[-1]!r}" + (
-            f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys: {', '.join(fields)}"
+            f"; did you mean {hint[0]!r}?" if hint else f"; allowed keys: {', '.join(nested)}"
         )
     elif kind == "missing":
         message = "required key is missing"
@@ -233,6 +237,32 @@ def _related_problems(
     return problems
 
 
+def _anchor_problems(concept: Concept) -> list[tuple[tuple, str, str]]:
+    """Anchored facts must name a source by its id, and source ids must be unique."""
+    found = []
+    ids: dict[str, int] = {}
+    for i, source in enumerate(concept.sources):
+        if source.id is not None and source.id in ids:
+            found.append(
+                (("sources", i, "id"), f"sources.{i}.id", f"{source.id!r} is also the id of sources.{ids[source.id]}")
+            )
+        elif source.id is not None:
+            ids[source.id] = i
+    for i, fact in concept.anchored:
+        if fact.source not in ids:
+            known = ", ".join(repr(k) for k in ids) or "none: give a source an `id:`"
+            hint = difflib.get_close_matches(fact.source, list(ids), n=1)
+            found.append(
+                (
+                    ("facts", i - 1, "source"),
+                    f"facts.{i - 1}.source",
+                    f"no source has the id {fact.source!r}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else f" (source ids: {known})"),
+                )
+            )
+    return found
+
+
 def _cross_file_problems(
     glossary: Glossary, concept_lines: dict[str, dict], persona_lines: dict[str, dict]
 ) -> list[Problem]:
@@ -268,6 +298,9 @@ def _cross_file_problems(
             problems.append(
                 Problem(label, line, "facts", "needs at least one key fact (or set draft: true until it has them)")
             )
+        problems += [
+            Problem(*where(concepts_dir, concept.slug, loc), key, msg) for loc, key, msg in _anchor_problems(concept)
+        ]
     labels: dict[str, str] = {}
     for persona in sorted(glossary.personas.values(), key=lambda p: p.slug):
         norm = persona.name.casefold()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
 
 ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -22,8 +22,31 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: Slug | None = None
     title: Text
     url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$")]
+
+
+class Fact(BaseModel):
+    """A key fact anchored to one of the concept's sources by the exact words that support it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    claim: Text
+    source: Slug
+    quote: Text
+    section: Text | None = None
+
+    def __str__(self) -> str:
+        return self.claim
+
+
+def _fact_kind(value: object) -> str:
+    return "anchored" if isinstance(value, (dict, Fact)) else "plain"
+
+
+# A fact is a plain string or an anchored mapping; the discriminator keeps errors to the kind given.
+FactItem = Annotated[Annotated[Text, Tag("plain")] | Annotated[Fact, Tag("anchored")], Discriminator(_fact_kind)]
 
 
 class Concept(BaseModel):
@@ -36,7 +59,7 @@ class Concept(BaseModel):
     aliases: list[Text] = []
     summary: Text
     definition: Text
-    facts: list[Text] = []
+    facts: list[FactItem] = []
     misconceptions: list[Text] = []
     tags: list[Slug] = []
     related: list[Slug] = []
@@ -51,6 +74,20 @@ class Concept(BaseModel):
         if "\n\n" in value or len(value) > 400 or SENTENCE_BREAK.search(plain):
             raise ValueError(f"must be one sentence (at most 400 characters): {value[:80]!r}")
         return value
+
+    @property
+    def claims(self) -> list[str]:
+        """Every key fact's claim, anchored or not."""
+        return [str(fact) for fact in self.facts]
+
+    @property
+    def anchored(self) -> list[tuple[int, Fact]]:
+        """The anchored facts with their 1-based numbers."""
+        return [(i, fact) for i, fact in enumerate(self.facts, 1) if isinstance(fact, Fact)]
+
+    def source(self, source_id: str) -> Source | None:
+        """The source with this id."""
+        return next((s for s in self.sources if s.id == source_id), None)
 
     def names(self) -> list[str]:
         """The title and every alias: the words that mean this concept."""

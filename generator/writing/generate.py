@@ -36,6 +36,7 @@ from generator.texts.status import (
 from generator.texts.store import Explanation, Store, StoreError
 from generator.writing import judge as faithfulness  # the faithfulness check (tests put a scripted one here)
 from generator.writing.answers import Rejected, clean_answer, is_truncated
+from generator.writing.checks import check_text
 from generator.writing.results import Body, PairResult
 
 
@@ -255,27 +256,31 @@ class Run:
         concept = self.glossary.concepts[status.concept]
         persona = self.glossary.personas[status.persona]
         feedback = None
-        verdict = None
-        rounds = 2 if self.judge is not None else 1
-        for round_ in range(1, rounds + 1):
+        for round_ in (1, 2):  # the findings of the first attempt are fed back once
             body = await self.pipeline.body(concept, persona, feedback)
             add_usage(result.usage, body.usage)
-            if self.judge is None:
-                result.check = ""
-                break
-            try:
-                verdict = await self.judge.check(self.caller, self.settings, self.glossary, concept, persona, body.text)
-            except self.judge.VerdictError as exc:
-                raise Rejected(f"the fact check's verdict could not be read: {exc}") from None
-            if verdict.passed:
-                result.check = "checked" if round_ == 1 else "checked, passed on the second try"
+            verdict = None
+            # The checks that need no model go first: a text they reject costs no judge call.
+            findings = [f.message for f in check_text(self.glossary, concept, body.text)]
+            if not findings and self.judge is not None:
+                try:
+                    verdict = await self.judge.check(
+                        self.caller, self.settings, self.glossary, concept, persona, body.text
+                    )
+                except self.judge.VerdictError as exc:
+                    raise Rejected(f"the fact check's verdict could not be read: {exc}") from None
+                findings = list(verdict.failures)
+            if not findings:
+                if self.judge is None:
+                    result.check = ""
+                else:
+                    result.check = "checked" if round_ == 1 else "checked, passed on the second try"
                 break
             for key in body.keys:
                 self.caller.forget(key)
-            feedback = list(verdict.failures)
+            feedback = findings
         else:
-            findings = "; ".join(verdict.failures) if verdict is not None else "no findings"
-            raise Rejected(f"failed the fact check twice: {findings}")
+            raise Rejected(f"failed the fact check twice: {'; '.join(findings)}")
         await asyncio.to_thread(self._write, status, body.text, result, verdict)
 
     def _write(self, status: PairStatus, text: str, result: PairResult, verdict) -> None:

@@ -27,7 +27,7 @@ import inspect
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -169,18 +169,44 @@ class VerifyResult:
     error: str | None = None  # unreadable verdict, failed call, unreadable file
     written: bool = False
     note: str = ""
+    checks: list[str] = field(default_factory=list)  # findings of the checks that need no model
+    curated: bool = False  # a person wrote it: check findings are reported, not blocking
+    judged: bool = True  # False with --checks-only
 
     @property
     def passed(self) -> bool:
-        return self.error is None and self.verdict is not None and self.verdict.passed
+        if self.error is not None or (self.checks and not self.curated):
+            return False
+        return not self.judged or (self.verdict is not None and self.verdict.passed)
 
     @property
     def findings(self) -> list[str]:
         if self.error is not None:
             return [self.error]
-        if self.verdict is None:
-            return []
-        return self.verdict.failures or [self.verdict.summary()]
+        lines = list(self.verdict.failures) if self.verdict is not None else []
+        lines += [f"{'reported' if self.curated else 'blocks'}: {finding}" for finding in self.checks]
+        if not lines and self.verdict is not None:
+            lines = [self.verdict.summary()]
+        return lines
+
+
+def run_checks(glossary: Glossary, targets) -> list[VerifyResult]:
+    """The checks that need no model, on every selected stored text."""
+    from generator.writing.checks import check_text
+
+    results = []
+    for status in targets:
+        explanation = status.explanation
+        findings = check_text(glossary, glossary.concepts[status.concept], explanation.body)
+        results.append(
+            VerifyResult(
+                status.concept,
+                status.persona,
+                checks=[f.message for f in findings],
+                curated=bool(explanation.curated),
+            )
+        )
+    return results
 
 
 def _targets(glossary: Glossary, settings, store, concepts: tuple[str, ...], personas: tuple[str, ...]):
@@ -217,8 +243,10 @@ async def _verify_all(caller, settings, glossary: Glossary, targets, *, bypass_c
     from generator.errors import ModelError
     from generator.llm.calls import BudgetReached, CallError
 
+    checked = {(r.concept, r.persona): r for r in run_checks(glossary, targets)}
+
     async def one(status) -> VerifyResult:
-        result = VerifyResult(status.concept, status.persona)
+        result = checked[(status.concept, status.persona)]
         concept, persona = glossary.concepts[status.concept], glossary.personas[status.persona]
         try:
             result.verdict = await check(

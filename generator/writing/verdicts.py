@@ -371,7 +371,7 @@ def parse_verdict(text: str | None, concept: Concept, *, judge: str, body: str) 
     for index, entry in _numbered(raw_facts, len(concept.facts), "facts", text):
         check = FactCheck(
             index=index,
-            fact=concept.facts[index - 1],
+            fact=concept.claims[index - 1],
             status=_status(entry, index, text),
             reason=_text(entry, _REASON_KEYS),
         )
