@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: venv site serve test lint bench clean
+.PHONY: venv site serve test lint bench eval clean
 
 $(BIN)/glossary: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: venv lint
 lint: venv
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
+
+eval: venv  # the configured judge on the shipped labelled set (calls the model: needs a key)
+	$(BIN)/glossary eval-judge $(EVAL_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

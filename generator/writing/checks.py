@@ -209,32 +209,27 @@ def _support_values(texts: Iterable[str]) -> list[float]:
 
 
 def number_findings(body: str, support: Iterable[str]) -> list[Finding]:
-    """Numbers in the body that neither appear in the support texts nor follow from shown arithmetic."""
-    text = _CODE.sub(" ", body)
-    text = _LIST_MARKER.sub(" ", text)
+    """Numbers in the body that neither appear in the support texts nor take part in arithmetic the
+    text shows and gets right (a worked example's inputs and result are checkable as written)."""
+    text = _LIST_MARKER.sub(" ", _CODE.sub(" ", body))
     allowed = _support_values(support)
     mentions = numbers_in(text)
     results = shown_results(text, mentions)
-    derived: set[int] = set()
+    shown = {i for result, chain in results.items() for i in (result, *chain)}
+    derived = [mentions[i].value for i in shown]
     findings, seen = [], set()
     for index, mention in enumerate(mentions):
-        operand_of = [r for r, chain in results.items() if index in chain]
-        if index in results:
-            derived.add(index)
+        if index in shown or not mention.checked or mention.value in seen:
             continue
-        if not mention.checked or any(_same(mention.value, v) for v in allowed):
-            continue
-        if any(_close(mention.value, mentions[d].value) for d in derived):
-            continue
-        if mention.value in seen:
+        if any(_same(mention.value, v) for v in allowed) or any(_close(mention.value, v) for v in derived):
             continue
         seen.add(mention.value)
-        where = " (used in arithmetic the text shows)" if operand_of else ""
         findings.append(
             Finding(
                 "number",
                 mention.text,
-                f'the number "{mention.text}"{where} appears nowhere in the concept\'s definition, facts, quotes or related summaries',
+                f'the number "{mention.text}" appears nowhere in the concept\'s definition, facts, quotes '
+                "or related summaries, and no arithmetic in the text gives it",
             )
         )
     return findings
@@ -244,7 +239,7 @@ def names_in(text: str) -> list[str]:
     """Cited authors and model or product names, as written."""
     text = _CODE.sub(" ", text)
     names = [m.group(1) for m in _CITATION.finditer(text)]
-    names += [m.group(1).rstrip(".-") for m in _PRODUCT.finditer(text)]
+    names += [m.group(1).rstrip(".-") for m in _PRODUCT.finditer(text) if len(m.group(1)) >= 4]
     return list(dict.fromkeys(names))
 
 
