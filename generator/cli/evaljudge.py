@@ -6,8 +6,9 @@ import asyncio
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from generator.cli.options import GlossaryCommand, config_option, console, rich_escape
+from generator.cli.options import GlossaryCommand, config_option, console
 from generator.writing.evaluation import NONE, Row
 
 
@@ -96,4 +97,4 @@ def eval_judge_command(
                 what = "missed" if o.item.label != NONE else "false alarm"
                 out.print(f"{what}: {o.item.id} ({o.item.label})", markup=False)
                 for finding in o.findings:
-                    out.print(f"    {rich_escape(finding)}")
+                    out.print(f"    {escape(finding)}")
