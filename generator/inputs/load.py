@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from generator.errors import InputError, Problem
 from generator.gcpause import gc_paused
+from generator.inputs.plaintext import quoted
 from generator.inputs.schemas import SLUG_RE, Concept, Fact, Glossary, Persona, Source
 from generator.inputs.yamlfile import KeyLines, _line_of, read_yaml
 from generator.statcache import StatCache
@@ -183,6 +184,11 @@ def _load_one(
     return _Loaded(valid, key, st, False, digest, None)
 
 
+def _quoted(value: Any) -> str:
+    """A value as a message shows it, cut short (a 100,000-character title is not repeated whole)."""
+    return quoted(value) if isinstance(value, str) else repr(value)[:80]
+
+
 def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict, fields: list[str]) -> Problem:
     loc = tuple(p for p in err["loc"] if p not in UNION_TAGS)
     key = ".".join(str(p) for p in loc)
@@ -200,12 +206,17 @@ def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict,
     elif kind == "string_too_short":
         message = "must not be empty"
     elif kind == "string_pattern_mismatch" and loc[0] in ("related", "tags"):
-        message = f"bad slug {err.get('input')!r}: use lowercase letters, digits and hyphens"
-    elif kind == "string_pattern_mismatch" and loc[-1] == "url":
-        message = f"bad URL {err.get('input')!r}: it must start with http:// or https://"
+        message = f"bad slug {_quoted(err.get('input'))}: use lowercase letters, digits and hyphens"
+    elif kind == "string_too_long":
+        given = err.get("input") or ""
+        message = f"at most {err['ctx']['max_length']:,} characters; this one has {len(given):,}: {_quoted(given)}"
+    elif kind == "too_long":
+        message = f"at most {err['ctx']['max_length']:,} items; this list has {len(err.get('input') or ()):,}"
+    elif kind == "value_error":
+        message = str(err["ctx"].get("error", err["msg"]))  # our validators quote the value themselves
     else:
         given = err.get("input")
-        shown = repr(given) if not isinstance(given, dict) else "a mapping"
+        shown = _quoted(given) if not isinstance(given, dict) else "a mapping"
         message = f"{err['msg']} (got {shown})"
     return Problem(label, line, key, message)
 

@@ -9,12 +9,22 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
 
+from generator.inputs.plaintext import FACTS_MAX, LIST_MAX, NAME_MAX, SENTENCE_MAX, Line, Paragraphs, Url
+
 ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|et al|etc|vs|cf|Dr|Mr|Ms|No|Fig)\.", re.I)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z][a-z]")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.pattern)]
+# Every field is plain text as generator/inputs/plaintext.py defines it: one line unless it is a
+# definition or a background, no control characters, a length limit on each, a count limit on lists.
+Name = Line(NAME_MAX)
+Text = Line()
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SLUG_RE.pattern, max_length=NAME_MAX)]
+
+
+def Items(item, max_items: int = LIST_MAX):  # noqa: N802 - a type, as pydantic spells them
+    """A list of at most max_items items."""
+    return Annotated[list[item], Field(max_length=max_items)]
 
 
 class Source(BaseModel):
@@ -23,8 +33,8 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Slug | None = None
-    title: Text
-    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$")]
+    title: Name
+    url: Url
 
 
 class Fact(BaseModel):
@@ -55,15 +65,15 @@ class Concept(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slug: str = Field(default="", exclude=True)
-    title: Text
-    aliases: list[Text] = []
-    summary: Text
-    definition: Text
-    facts: list[FactItem] = []
-    misconceptions: list[Text] = []
-    tags: list[Slug] = []
-    related: list[Slug] = []
-    sources: list[Source] = []
+    title: Name
+    aliases: Items(Name) = []
+    summary: Line(SENTENCE_MAX)
+    definition: Paragraphs()
+    facts: Items(FactItem, FACTS_MAX) = []
+    misconceptions: Items(Text) = []
+    tags: Items(Slug) = []
+    related: Items(Slug) = []
+    sources: Items(Source) = []
     draft: bool = False
 
     @field_validator("summary")
@@ -100,12 +110,12 @@ class Persona(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     slug: str = Field(default="", exclude=True)
-    name: Text
+    name: Name
     description: Text
-    background: Text
-    analogies: list[Text] = []
-    avoid: list[Text] = []
-    tone: str = "clear and friendly"
+    background: Paragraphs()
+    analogies: Items(Text) = []
+    avoid: Items(Text) = []
+    tone: Name = "clear and friendly"
     length: Annotated[int, Field(ge=50, le=2000)] = 250
     order: int = 100
 

@@ -72,17 +72,25 @@ def _trie_pattern(names: Iterable[str]) -> str:
             node = node.setdefault(key, {})
         node[_END] = True
 
-    def walk(node: dict, last: str | None) -> str:
-        branches = [
-            (r"\s+" if key == " " else re.escape(key)) + walk(child, key)
-            for key, child in sorted(node.items(), key=lambda kv: str(kv[0]))
-            if key is not _END
-        ]
-        if _END in node:
-            branches.append(_after(last or ""))
-        if len(branches) == 1:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")"
+    def walk(root: dict, first: str) -> str:
+        # Depth first with a stack of its own: a name is as deep as it is long, and a recursive walk
+        # ran out of Python's stack on a title of a few hundred characters.
+        done: dict[int, str] = {}
+        stack: list[tuple[dict, str, bool]] = [(root, first, False)]
+        while stack:
+            node, last, expanded = stack.pop()
+            children = [
+                (key, child) for key, child in sorted(node.items(), key=lambda kv: str(kv[0])) if key is not _END
+            ]
+            if not expanded:
+                stack.append((node, last, True))
+                stack.extend((child, key, False) for key, child in children)
+                continue
+            branches = [(r"\s+" if key == " " else re.escape(key)) + done.pop(id(child)) for key, child in children]
+            if _END in node:
+                branches.append(_after(last or ""))
+            done[id(node)] = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return done[id(root)]
 
     # Names starting with a Latin letter (or katakana) are grouped behind one boundary check, so
     # the regex engine tests the boundary once per position and then follows the prefix tree:

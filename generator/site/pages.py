@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from generator.inputs import plaintext
 from generator.inputs.schemas import Concept, Glossary, Persona
 from generator.texts.status import MISSING, PairStatus
 from generator.texts.store import Explanation, body_hash
@@ -169,7 +170,7 @@ def concept_page(
         for persona in personas:
             status = statuses.get(persona.slug)
             marker = "===+" if persona.slug == default else "==="
-            out += [f'{marker} "{_tab_label(persona)}"', ""]
+            out += [f'{marker} "{tab_label(persona)}"', ""]
             explanation = status.explanation if status is not None and status.state != MISSING else None
             if explanation is None:
                 add(Fragment("missing", concept.definition, persona.slug), "    ")
@@ -187,7 +188,8 @@ def concept_page(
         out.append("")
     if concept.sources:
         out += [f"## {s['sources']}", ""]
-        out += [f"- [{_escape(src.title)}]({src.url})" for src in concept.sources]
+        # A checked URL, escaped as an attribute: no Markdown link syntax for a URL to end early.
+        out += [f'- <a href="{plaintext.href(src.url)}">{_escape(src.title)}</a>' for src in concept.sources]
         out.append("")
     if edit_url:
         out += [f"[{s['edit_concept']}]({edit_url}){{ .glossary-edit }}", ""]
@@ -196,7 +198,8 @@ def concept_page(
 
 
 def _front_matter(concept: Concept) -> str:
-    meta = {"title": concept.title, "description": concept.summary}
+    # Material prints page.meta.title and page.meta.description into the page as they are: escaped here.
+    meta = {"title": plaintext.html(concept.title), "description": plaintext.html(concept.summary)}
     if concept.tags:
         meta["tags"] = list(concept.tags)
     return "---\n" + _dump(meta) + "---\n"
@@ -210,16 +213,13 @@ def _dump(meta: dict) -> str:
     return yaml.dump(meta, Dumper=dumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
-def _tab_label(persona: Persona) -> str:
-    return persona.name.replace('"', "'")
+def tab_label(persona: Persona) -> str:
+    """A persona's name as a tab's title (`=== "..."`): inert, and shown as written."""
+    return plaintext.markdown(persona.name)
 
 
-def _escape(text: str) -> str:
-    """Plain text into Markdown: no HTML, no accidental emphasis or links."""
-    escaped = html.escape(text, quote=False)
-    for char in "\\`*_[]":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped
+# Every human-written value goes into a page's Markdown through here (see inputs/plaintext.py).
+_escape = plaintext.markdown
 
 
 def provenance(explanation: Explanation | None, language: str) -> str:
@@ -230,26 +230,34 @@ def provenance(explanation: Explanation | None, language: str) -> str:
     if explanation.curated:
         who = s["curated"]
     else:
-        who = s["generated"].format(model=explanation.meta.get("model") or "a model", date=explanation.date or "?")
+        who = s["generated"].format(
+            model=plaintext.html(explanation.meta.get("model") or "a model"),
+            date=plaintext.html(explanation.date or "?"),
+        )
     verdict = explanation.verdict
     if verdict and verdict.get("judge") and not explanation.curated:
-        check = s["checked"].format(
-            facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"]
-        )
+        check = _checked(s, verdict)
     elif (
         verdict
         and verdict.get("judge")
         and explanation.curated
         and verdict.get("body_sha256") == body_hash(explanation.body)
     ):  # the text as it is now, edits included
-        check = s["checked"].format(
-            facts=verdict.get("facts", 0), covered=verdict.get("covered", 0), judge=verdict["judge"]
-        )
+        check = _checked(s, verdict)
     elif explanation.meta.get("verify") is False:
         check = s["unverified"]
     else:
         check = s["unchecked"]
     return f"{who} · {check}"
+
+
+def _checked(s: dict[str, str], verdict: dict) -> str:
+    """The fact check's part of the line, every value from the front matter escaped."""
+    return s["checked"].format(
+        facts=plaintext.html(verdict.get("facts", 0)),
+        covered=plaintext.html(verdict.get("covered", 0)),
+        judge=plaintext.html(verdict["judge"]),
+    )
 
 
 def az_index(glossary: Glossary, language: str) -> str:
@@ -262,7 +270,7 @@ def az_index(glossary: Glossary, language: str) -> str:
         out += [f"{s['for_all']} {links}", "{ .glossary-for-all }", ""]
     concepts = sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title))
     for initial, group in itertools.groupby(concepts, key=lambda c: _initial(c.title)):
-        out += [f"## {initial}", ""]
+        out += [f"## {_escape(initial)}", ""]
         out += [f"- [{_escape(c.title)}]({c.slug}.md): {_escape(c.summary)}" for c in group]
         out.append("")
     return "\n".join(out)
@@ -291,10 +299,10 @@ def persona_chooser(glossary: Glossary, language: str, prefix: str = "") -> str:
     s = strings(language)
     out = []
     for persona in glossary.ordered_personas():
-        label = html.escape(_tab_label(persona), quote=True)
+        label = _escape(persona.name)  # inert in an attribute list too: no quote or brace is left
         out.append(
             f"- [{_escape(persona.name)}]({prefix}for/{persona.slug}.md)"
-            f'{{ .glossary-persona data-glossary-persona="{label}" data-glossary-current="{html.escape(s["current"], quote=True)}" }}{s["colon"]}'
+            f'{{ .glossary-persona data-glossary-persona="{label}" data-glossary-current="{_escape(s["current"])}" }}{s["colon"]}'
             f"{_escape(persona.description)}"
         )
     return "\n".join(out) + "\n" if out else ""
@@ -305,16 +313,16 @@ def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str |
     s = strings(language)
     title = s["for_title"].format(name=persona.name)
     meta = {
-        "title": title,
-        "description": s["for_intro"].format(description=persona.description),
+        "title": plaintext.html(title),
+        "description": plaintext.html(s["for_intro"].format(description=persona.description)),
         "search": {"exclude": True},
     }
     out = ["---\n" + _dump(meta) + "---", "", f"# {_escape(title)}", ""]
     out += [_escape(s["for_intro"].format(description=persona.description)), "{ .glossary-persona-intro }", ""]
-    label = html.escape(_tab_label(persona), quote=True)
+    label = _escape(persona.name)
     out += [
         f'[{_escape(s["for_choose"].format(name=persona.name))}](#){{ .md-button .glossary-choose data-glossary-persona="{label}" '
-        f'data-glossary-chosen="{html.escape(s["chosen"], quote=True)}" }}',
+        f'data-glossary-chosen="{_escape(s["chosen"])}" }}',
         "",
     ]
     for concept in sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title)):

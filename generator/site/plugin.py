@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from generator.errors import ConfigError, GlossaryError, InputError
+from generator.inputs import plaintext
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import Glossary
 from generator.settings import PluginConfig, Settings, settings_from_plugin
@@ -59,6 +60,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self.concept_pages: dict[str, pages.ConceptPage] = {}
         self.linker: Linker | None = None
         self.nonce = secrets.token_hex(6)
+        self.written: set[str] = set()  # pages whose Markdown this plugin wrote or added to
 
     def settings_for(self, config_file: Path, repo_url: str | None) -> Settings:
         """The site's settings, for the CLI, which loads mkdocs.yml without building."""
@@ -106,7 +108,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
     def _tab_slug(self, text: str, sep: str) -> str:
         """Tab anchors are persona slugs (`#physicist`), stable whatever the label says."""
         for persona in self.glossary.personas.values() if self.glossary else []:
-            if persona.name.replace('"', "'") == text:
+            if text in (persona.name, pages.tab_label(persona)):
                 return persona.slug
         return re.sub(r"[^\w]+", sep, text.lower()).strip(sep)
 
@@ -168,13 +170,18 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             )
         return files
 
-    @staticmethod
     def _add(
-        files: Files, config: MkDocsConfig, uri: str, content: str, inclusion: InclusionLevel = InclusionLevel.UNDEFINED
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        uri: str,
+        content: str,
+        inclusion: InclusionLevel = InclusionLevel.UNDEFINED,
     ) -> None:
         if files.get_file_from_path(uri) is not None:
             return  # a hand-written page in docs/ wins
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+        self.written.add(uri)
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
@@ -184,12 +191,15 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             depth = page.file.src_uri.count("/")
             chooser = pages.persona_chooser(self.glossary, self.site.language, prefix="../" * depth)
             markdown = markdown.replace(PERSONAS_MARKER, chooser)
+            self.written.add(page.file.src_uri)
         return markdown
 
     def on_page_content(self, content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is None:
-            return content
+            # Values reach the Markdown we write as character references (inputs/plaintext.py); read back here.
+            return plaintext.tidy(content) if page.file.src_uri in self.written else content
+        content = plaintext.tidy(content)  # the page's own Markdown only: fragments go in after
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
         titled: set[str] = set()  # concepts whose summary this page already carries
