@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -23,12 +24,17 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
 }
 
 
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # en, ja, pt-BR
+
+
 class PluginConfig(base.Config):
     """The `glossary` plugin's options in mkdocs.yml."""
 
     concepts_dir = c.Type(str, default="concepts")
     personas_dir = c.Type(str, default="personas")
     language = c.Type(str, default="en")
+    languages = c.Type(list, default=[])  # [en, ja]: the first is the language the concept files are written in
+    editions = c.Type(dict, default={})  # {ja: {site_name, site_description, label}}: each edition's own names
     default_persona = c.Optional(c.Type(str))
     model = c.Type(str, default="gpt-4o-mini")
     judge_model = c.Optional(c.Type(str))
@@ -51,7 +57,9 @@ class Settings:
     config_file: Path
     concepts_dir: str = "concepts"
     personas_dir: str = "personas"
-    language: str = "en"
+    language: str = "en"  # the language of the edition at hand (the source language unless for_language says)
+    languages: tuple[str, ...] = ()
+    editions: dict = field(default_factory=dict)
     default_persona: str | None = None
     model: str = "gpt-4o-mini"
     judge_model: str | None = None
@@ -88,6 +96,25 @@ class Settings:
         table = {**DEFAULT_PRICES, **self.prices}
         return table.get(model)
 
+    @property
+    def source_language(self) -> str:
+        """The language the concept and persona files are written in."""
+        return self.languages[0] if self.languages else self.language
+
+    @property
+    def all_languages(self) -> tuple[str, ...]:
+        """Every edition's language, the source language first."""
+        return self.languages or (self.language,)
+
+    @property
+    def suffix(self) -> str | None:
+        """The language part of this edition's text file names (`child.ja.md`); None in the source language."""
+        return None if self.language == self.source_language else self.language
+
+    def for_language(self, language: str) -> Settings:
+        """The settings of one edition."""
+        return replace(self, language=language)
+
     def override(self, **values) -> Settings:
         """A copy with the given values, ignoring the ones left as None."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
@@ -96,6 +123,7 @@ class Settings:
 def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_url: str | None) -> Settings:
     """Settings from the plugin's validated options, then GLOSSARY_* environment variables."""
     values = {f.name: plugin_config[f.name] for f in fields(Settings) if f.name in plugin_config}
+    values.update(_languages(plugin_config, config_file))
     settings = apply_environment(
         Settings(root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **values)
     )
@@ -107,13 +135,35 @@ def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_ur
     return settings
 
 
+def _languages(plugin_config: PluginConfig, config_file: Path) -> dict:
+    """`languages:` checked: codes, no repeats, and `language:` (when given) naming the first."""
+    languages = [str(code).strip() for code in plugin_config["languages"]]
+    if not languages:
+        return {"languages": ()}
+    where = f"{config_file}: glossary plugin"
+    bad = [code for code in languages if not LANGUAGE_RE.match(code)]
+    if bad:
+        raise ConfigError(f"{where}: languages: bad language code {bad[0]!r}; use codes like 'en', 'ja' or 'pt-BR'")
+    if len(set(languages)) != len(languages):
+        raise ConfigError(f"{where}: languages: {languages!r} names a language twice")
+    if plugin_config["language"] not in ("en", languages[0]):
+        raise ConfigError(
+            f"{where}: language {plugin_config['language']!r} must be the first of languages {languages!r}"
+            " (the language the concept files are written in), or be left out"
+        )
+    unknown = sorted(set(plugin_config["editions"]) - set(languages))
+    if unknown:
+        raise ConfigError(f"{where}: editions: {unknown[0]!r} is not one of languages {languages!r}")
+    return {"language": languages[0], "languages": tuple(languages)}
+
+
 def apply_environment(settings: Settings) -> Settings:
     """Let GLOSSARY_MODEL, GLOSSARY_JOBS and friends override mkdocs.yml."""
     values = {}
     for f in fields(Settings):
         name = f"GLOSSARY_{f.name.upper()}"
         raw = os.environ.get(name)
-        if raw in (None, "") or f.name in ("root", "config_file", "prices"):
+        if raw in (None, "") or f.name in ("root", "config_file", "prices", "languages", "editions"):
             continue
         values[f.name] = _coerce(name, raw, getattr(settings, f.name))
     return replace(settings, **values)

@@ -479,3 +479,62 @@ def serve(site_dir: Path, prefix: str = "/"):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------------ a glossary in two languages (issue 16)
+
+JA_TRANSLATIONS = {
+    "lora": {
+        "title": "LoRA（低ランク適応）",
+        "aliases": ["低ランク適応"],
+        "summary": "事前学習済みの重みを凍結し、小さな低ランクの更新だけを学習する手法。",
+        "reading": "ろら",
+        "tags": ["機械学習", "ファインチューニング"],
+    },
+    "matrix-rank": {
+        "title": "行列のランク",
+        "aliases": ["階数"],
+        "summary": "行列の線形独立な列の最大個数。",
+        "reading": "ぎょうれつのらんく",
+        "facts": ["行ランクと列ランクは等しい。"],
+        "tags": ["線形代数"],
+    },
+}
+JA_PERSONA_TRANSLATION = {
+    "name": "物理学専攻の大学院生",
+    "description": "物理学を専攻する大学院生。",
+    "background": "線形代数と摂動論。",
+}
+JA_ONLY_PERSONA = {
+    "name": "公認会計士",
+    "description": "監査と財務諸表に詳しい公認会計士。",
+    "background": "複式簿記、決算整理、監査。",
+    "analogies": ["決算整理仕訳"],
+    "languages": ["ja"],
+    "order": 3,
+}
+
+
+def make_bilingual_glossary(root: Path, *, kind: str = "basic", explanations: bool = False) -> Path:
+    """A glossary with `languages: [en, ja]`: two concepts translated, the physicist shared, a Japanese-only
+    persona (jp-cpa) and an English-only one (child); returns mkdocs.yml."""
+    concepts = {slug: {**data, "translations": {"ja": JA_TRANSLATIONS[slug]}} for slug, data in BASIC_CONCEPTS.items()}
+    personas = {
+        "physicist": {**BASIC_PERSONAS["physicist"], "translations": {"ja": JA_PERSONA_TRANSLATION}},
+        "child": {**BASIC_PERSONAS["child"], "languages": ["en"]},
+        "jp-cpa": JA_ONLY_PERSONA,
+    }
+    if kind == "generation":
+        config = write_glossary(root, plugin={"languages": ["en", "ja"]}, concepts=concepts, personas=personas)
+    else:
+        config = make_glossary(root, concepts, personas, explanations=False) / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8").replace("      language: en\n", "      languages: [en, ja]\n")
+        config.write_text(text, encoding="utf-8")
+    if explanations:
+        for slug in concepts:
+            for persona, suffix in (("physicist", ""), ("child", ""), ("physicist", ".ja"), ("jp-cpa", ".ja")):
+                write_text(
+                    root / "concepts" / slug / f"{persona}{suffix}.md",
+                    f"---\nsource: curated\n---\nA hand-written text on {slug} for {persona}{suffix}.\n",
+                )
+    return config

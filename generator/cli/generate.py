@@ -118,7 +118,7 @@ def summary_table(results: list[PairResult], limit: int = 60) -> Table:
             state = f"[red]failed[/]: {escape(r.error)}"
         table.add_row(
             r.concept,
-            r.persona,
+            _persona_label(r),
             state,
             _tokens(r.usage),
             "cache" if r.cached and r.state == "generated" else format_cost(r.cost),
@@ -176,7 +176,7 @@ def report_markdown(
         out += ["| Concept | Persona | Why | Check | Tokens | Cost |", "|---|---|---|---|---:|---:|"]
         for r in rows[:500]:
             out.append(
-                f"| `{r.concept}` | `{r.persona}` | {r.why} | {r.check or 'not checked'} | {_tokens(r.usage)} | {'cache' if r.cached else format_cost(r.cost)} |"
+                f"| `{r.concept}` | `{_persona_label(r)}` | {r.why} | {r.check or 'not checked'} | {_tokens(r.usage)} | {'cache' if r.cached else format_cost(r.cost)} |"
             )
         if len(rows) > 500:
             out.append(f"| ... | {len(rows) - 500} more | | | | |")
@@ -184,16 +184,21 @@ def report_markdown(
     failed = [r for r in results if r.state == "failed"]
     if failed:
         out += [f"### Failed ({len(failed)})", ""]
-        out += [f"- `{r.concept}` / `{r.persona}`: {r.error}" for r in failed]
+        out += [f"- `{r.concept}` / `{_persona_label(r)}`: {r.error}" for r in failed]
         out.append("")
     skipped = [r for r in results if r.state == "skipped"]
     if skipped:
         out += [f"### Not started ({len(skipped)}): the spending cap was reached", ""]
-        out += [f"- `{r.concept}` / `{r.persona}`" for r in skipped[:200]]
+        out += [f"- `{r.concept}` / `{_persona_label(r)}`" for r in skipped[:200]]
         out.append("")
     for note in notes:
         out.append(f"> {note}")
     return redact("\n".join(out).rstrip() + "\n")
+
+
+def _persona_label(item) -> str:
+    """A persona as tables show it: `jp-cpa (ja)` for a text in another language than the source."""
+    return item.persona + (f" ({item.language})" if item.language else "")
 
 
 def _dry_run(console: Console, glossary: Glossary, settings: Settings, plan: Plan, force: bool) -> None:
@@ -206,22 +211,23 @@ def _dry_run(console: Console, glossary: Glossary, settings: Settings, plan: Pla
         table.add_column(name, justify="right" if name.startswith("est.") else "left")
     uncached = []
     for s in plan.todo:
-        concept, persona = glossary.concepts[s.concept], glossary.personas[s.persona]
+        edition = plan.editions[s.language]
+        concept, persona = edition.glossary.concepts[s.concept], edition.glossary.personas[s.persona]
         key = request_key(
             settings.model,
-            build_messages(glossary, concept, persona, settings.language),
+            build_messages(edition.glossary, concept, persona, edition.language),
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             response_format=None,
         )
         if memo is not None and key in memo:
-            table.add_row(s.concept, s.persona, _why(s), "0", "cached")
+            table.add_row(s.concept, _persona_label(s), _why(s), "0", "cached")
             continue
         uncached.append((s.concept, s.persona))
         found = estimate(glossary, settings, [(s.concept, s.persona)])
         table.add_row(
             s.concept,
-            s.persona,
+            _persona_label(s),
             _why(s),
             f"{found['input_tokens'] + found['output_tokens']:,}",
             format_cost(found["cost"]),
@@ -286,10 +292,18 @@ def _settings(config_file: str, jobs: int | None, max_cost: float | None) -> Set
 @click.option(
     "--report", type=click.Path(dir_okay=False), help="Write a Markdown report (for a pull request body) to this file."
 )
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Only this language's texts (repeatable; default: every language in `languages:`).",
+)
 @config_option
 def generate_command(
     concepts: tuple[str, ...] = (),
     personas: tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
     force: bool = False,
     jobs: int | None = None,
     dry_run: bool = False,
@@ -300,18 +314,18 @@ def generate_command(
     """Generate every missing or stale explanation (calls the model)."""
     console = make_console()
     settings = _settings(config_file, jobs, max_cost)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
-    store = Store(settings.concepts_path)
-    plan = make_plan(glossary, settings, store, tuple(concepts), tuple(personas), force)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    plan = make_plan(glossary, settings, tuple(concepts), tuple(personas), force, tuple(languages))
+    store = plan.editions[None].store if None in plan.editions else Store(settings.concepts_path)
     for s in plan.broken:
-        console.print(f"skipped {s.concept}/{s.persona}: {s.describe()} (fix or delete the file)", markup=False)
+        console.print(f"skipped {s.label}: {s.describe()} (fix or delete the file)", markup=False)
     if dry_run:
         for note in plan.notes:
             console.print(f"note: {note}", markup=False)
         _dry_run(console, glossary, settings, plan, force)
         return
     remove_stale_temp_files(store)
-    stamped = stamp_edited(store, plan.statuses)
+    stamped = stamp_edited(plan.editions, plan.statuses)
     for label in stamped:
         console.print(f"{label}: edited by hand, now curated (never regenerated)", markup=False)
     for note in plan.notes:
@@ -342,7 +356,7 @@ def generate_command(
         settings, jobs=settings.jobs, max_cost=settings.max_cost
     )  # the key is checked here, before any request
     progress = Progress(console, len(plan.todo))
-    run = Run(settings, glossary, store, caller, force=force, progress=progress)
+    run = Run(settings, glossary, store, caller, force=force, progress=progress, editions=plan.editions)
     started = time.monotonic()
     fatal: ModelError | None = None
     try:
@@ -357,13 +371,14 @@ def generate_command(
         progress.stop()
     seconds = time.monotonic() - started
     results = [
-        run.results.get((s.concept, s.persona))
+        run.results.get((s.concept, s.persona, s.language))
         or PairResult(
             s.concept,
             s.persona,
             "failed",
             why=_why(s),
             error=f"stopped: {fatal.message.splitlines()[0] if fatal else 'not run'}",
+            language=s.language,
         )
         for s in plan.todo
     ]
@@ -408,7 +423,7 @@ async def _run_and_close(run: Run, caller: ModelCaller, todo: list[PairStatus]) 
 def preview_command(concept: str, persona: str, config_file: str = "mkdocs.yml") -> None:
     """Print one explanation (through the cache) without touching the committed text."""
     settings = _settings(config_file, None, None)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     _check_names((concept,), glossary.concepts, "concept", settings.concepts_dir)
     _check_names((persona,), glossary.personas, "persona", settings.personas_dir)
     if glossary.concepts[concept].draft:

@@ -15,12 +15,11 @@ from generator.inputs import skeletons
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import SLUG_RE
 from generator.settings import Settings, load_settings
+from generator.texts.editions import all_status, editions
 from generator.texts.fingerprint import CONTENT_INPUTS, combine
 from generator.texts.status import (
     REVIEW,
-    glossary_status,
 )
-from generator.texts.store import Store
 
 
 @click.group(cls=GlossaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,11 +33,18 @@ def main() -> None:
 def validate(config_file: str) -> None:
     """Check every concept and persona file; list every problem at once (exit 2)."""
     settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    found = editions(glossary, settings)
     drafts = sum(1 for c in glossary.concepts.values() if c.draft)
     click.echo(
         f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid."
     )
+    if len(found) > 1:
+        click.echo(
+            "Editions: "
+            + "; ".join(f"{e.language}: {len(e.glossary.personas)} personas" for e in found)
+            + f" (texts in {settings.source_language} are the ground truth)."
+        )
 
 
 @main.group()
@@ -77,16 +83,26 @@ def _new_file(folder: Path, slug: str, text: str) -> Path:
     return path
 
 
+language_option = click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Only this language's edition (repeatable; default: every language in `languages:`).",
+)
+
+
 @main.command()
 @config_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown summary (for a pull request's job summary).")
 @click.option("--since", metavar="REF", help="With --markdown: also list concepts added or changed since this git ref.")
 @click.option("--all", "show_all", is_flag=True, help="List fresh and curated pairs too.")
-def status(config_file: str, as_markdown: bool, since: str | None, show_all: bool) -> None:
-    """List every pair: fresh, stale (and why), missing, curated, needing review; and orphans."""
+@language_option
+def status(config_file: str, as_markdown: bool, since: str | None, show_all: bool, languages: tuple[str, ...]) -> None:
+    """List every pair of every language: fresh, stale (and why), missing, curated, needing review; and orphans."""
     settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
-    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    statuses = all_status(editions(glossary, settings, languages))
     from generator.cli import reports
 
     if as_markdown:
@@ -134,17 +150,21 @@ def _changed_concepts(settings: Settings, ref: str) -> dict[str, list[str]]:
 @click.argument("concept", required=False)
 @click.argument("persona", required=False)
 @click.option("--all", "accept_all", is_flag=True, help="Accept every curated pair that needs review.")
+@language_option
 @config_option
-def accept(concept: str | None, persona: str | None, accept_all: bool, config_file: str) -> None:
-    """Mark a curated explanation as reviewed against the current inputs."""
+def accept(
+    concept: str | None, persona: str | None, accept_all: bool, languages: tuple[str, ...], config_file: str
+) -> None:
+    """Mark a curated explanation as reviewed against the current inputs (in every language, or --language's)."""
     settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
-    store = Store(settings.concepts_path)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     if accept_all == bool(concept and persona):
         raise click.UsageError("give CONCEPT and PERSONA, or --all")
+    found_editions = editions(glossary, settings, languages)
+    stores = {e.store.language: e.store for e in found_editions}
     targets = [
         s
-        for s in glossary_status(glossary, settings, store)
+        for s in all_status(found_editions)
         if s.state == REVIEW and (accept_all or (s.concept, s.persona) == (concept, persona))
     ]
     if not accept_all and not targets:
@@ -152,10 +172,11 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
             raise ConfigError(f"no concept {concept!r}")
         if persona not in glossary.personas:
             raise ConfigError(f"no persona {persona!r}")
-        found = store.read(concept, persona)
-        if found is None:
+        found = [e.store.read(concept, persona) for e in found_editions if persona in e.glossary.personas]
+        found = [f for f in found if f is not None]
+        if not found:
             raise ConfigError(f"no explanation for {concept}/{persona} yet")
-        if not found.curated:
+        if not any(f.curated for f in found):
             raise ConfigError(
                 f"{concept}/{persona} is generated, not curated: regenerate it, or edit it to make it curated"
             )
@@ -170,8 +191,8 @@ def accept(concept: str | None, persona: str | None, accept_all: bool, config_fi
             reviewed=dt.date.today().isoformat(),
         )
         explanation.meta.setdefault("date", dt.date.today().isoformat())
-        store.write(explanation)
-        click.echo(f"accepted {s.concept}/{s.persona}")
+        stores[s.language].write(explanation)
+        click.echo(f"accepted {s.label}")
 
 
 @main.command()
@@ -199,7 +220,7 @@ def build(
 ) -> None:
     """Build the site from the committed text; never calls a model unless --generate is given."""
     settings = load_settings(config_file)
-    load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+    load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     if generate_first:
         from generator.cli.generate import generate_command
 

@@ -58,9 +58,12 @@ def print_status(
         table = Table(title="Pairs", show_lines=False)
         table.add_column("concept")
         table.add_column("persona")
+        if settings.languages:
+            table.add_column("language")
         table.add_column("state")
         for s in rows:
-            table.add_row(s.concept, s.persona, f"[{STYLES.get(s.state, '')}]{escape(s.describe())}[/]")
+            language = [s.language or settings.source_language] if settings.languages else []
+            table.add_row(s.concept, s.persona, *language, f"[{STYLES.get(s.state, '')}]{escape(s.describe())}[/]")
         out.print(table)
     if drafts:
         out.print(f"Drafts needing key facts ({len(drafts)}): {', '.join(drafts)}")
@@ -87,11 +90,11 @@ def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
     found = [
         {
             "concept": concept,
-            "persona": persona,
+            "persona": persona + (f" ({language})" if language else ""),
             "reason": str(item.get("reason") or "unknown"),
             "when": str(item.get("when") or ""),
         }
-        for (concept, persona), item in load_failures(settings).items()
+        for (concept, persona, language), item in load_failures(settings).items()
         if concept in glossary.concepts and persona in glossary.personas
     ]
     return sorted(found, key=lambda f: (f["concept"], f["persona"]))
@@ -99,6 +102,10 @@ def failed_pairs(glossary: Glossary, settings: Settings) -> list[dict]:
 
 def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
     return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])
+
+
+def _in(status: PairStatus) -> str:
+    return f" ({status.language})" if status.language else ""
 
 
 def status_markdown(
@@ -123,7 +130,7 @@ def status_markdown(
 
     def section(title: str, items: list[PairStatus]) -> None:
         out.extend([f"### {title} ({len(items)})", ""])
-        out.extend(f"- `{s.concept}` / `{s.persona}`: {s.describe()}" for s in items[:200])
+        out.extend(f"- `{s.concept}` / `{s.persona}`{_in(s)}: {s.describe()}" for s in items[:200])
         if len(items) > 200:
             out.append(f"- ... and {len(items) - 200} more")
         out.append("")

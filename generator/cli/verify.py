@@ -35,13 +35,13 @@ def _print_results(out, results: list[VerifyResult]) -> None:
         findings = "\n".join(r.findings)
         if r.note:
             findings += f"\n({r.note})"
-        table.add_row(f"{r.concept}/{r.persona}", verdict, escape(findings))
+        table.add_row(r.label, verdict, escape(findings))
     out.print(table)
     for r in results:  # whole lines too, so logs can be searched whatever the table's width
         if not r.passed or r.checks:
             for finding in r.findings:
                 out.print(
-                    f"{'FAILED' if not r.passed else 'REPORTED'} {r.concept}/{r.persona}: {finding}",
+                    f"{'FAILED' if not r.passed else 'REPORTED'} {r.label}: {finding}",
                     markup=False,
                     soft_wrap=True,
                 )
@@ -63,10 +63,18 @@ def _print_results(out, results: list[VerifyResult]) -> None:
     is_flag=True,
     help="Only the checks that need no model (numbers, names, a text cut off): no key, no network.",
 )
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Only this language's texts (repeatable; default: every language in `languages:`).",
+)
 @config_option
 def verify_command(
     concepts: tuple[str, ...],
     personas: tuple[str, ...],
+    languages: tuple[str, ...],
     write_verdicts: bool | None,
     force: bool,
     jobs: int | None,
@@ -83,21 +91,39 @@ def verify_command(
     Exits 1 if any text contradicts a key fact, asserts a misconception, makes a false claim,
     gets a verdict that cannot be read, or is a generated text with a check finding."""
     from generator.cli.options import console
+    from generator.errors import ConfigError
     from generator.inputs.load import load_glossary
     from generator.llm.calls import ModelCaller
     from generator.settings import load_settings
-    from generator.texts.store import Store
+    from generator.texts.editions import editions
 
     settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
-    store = Store(settings.concepts_path)
-    targets, results = _targets(glossary, settings, store, concepts, personas)
+    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    found = editions(glossary, settings, languages)
+    unknown = [p for p in personas if p not in glossary.personas]
+    if unknown:
+        raise ConfigError(f"no persona {unknown[0]!r} (no file {settings.personas_dir}/{unknown[0]}.yaml)")
+    targets, results, by_language = [], [], {}
+    for edition in found:
+        chosen = tuple(p for p in personas if p in edition.glossary.personas) if personas else ()
+        if personas and not chosen:
+            continue  # the personas named have no tab in this language
+        more, broken = _targets(edition.glossary, edition.settings, edition.store, concepts, chosen)
+        targets += more
+        results += broken
+        by_language[edition.store.language] = edition
     out = console()
     if not targets and not results:
         out.print("No stored explanation matches; nothing to verify.")
         return
+
+    def in_order(items: list[VerifyResult]) -> list[VerifyResult]:
+        return sorted(items, key=lambda r: (r.language or "", r.concept, r.persona))
+
     if checks_only:
-        results = sorted(results + run_checks(glossary, targets), key=lambda r: (r.concept, r.persona))
+        for language, edition in by_language.items():
+            results += run_checks(edition.glossary, [s for s in targets if s.language == language])
+        results = in_order(results)
         for r in results:
             r.judged = False
         _report(out, results, "the checks that need no model")
@@ -108,16 +134,21 @@ def verify_command(
 
         async def run() -> list[VerifyResult]:
             try:
-                return await _verify_all(caller, settings, glossary, targets, bypass_cache=force)
+                checked = []
+                for language, edition in by_language.items():
+                    mine = [s for s in targets if s.language == language]
+                    checked += await _verify_all(caller, settings, edition.glossary, mine, bypass_cache=force)
+                return checked
             finally:
                 await caller.aclose()
 
         checked = asyncio.run(run())
-        by_pair = {(s.concept, s.persona): s for s in targets}
+        by_pair = {(s.concept, s.persona, s.language): s for s in targets}
         for r in checked:
             if r.passed and allowed:
-                r.written, r.note = write_verdict(store, by_pair[(r.concept, r.persona)], r.verdict)
-        results = sorted(results + checked, key=lambda r: (r.concept, r.persona))
+                store = by_language[r.language].store
+                r.written, r.note = write_verdict(store, by_pair[(r.concept, r.persona, r.language)], r.verdict)
+        results = in_order(results + checked)
     written = sum(r.written for r in results)
     if allowed:
         tail = f"Verdicts recorded in {written} file{'s' if written != 1 else ''} ({why})."

@@ -21,13 +21,17 @@ UNION_TAGS = ("plain", "anchored")  # see schemas.FactItem: not keys a person wr
 NESTED_KEYS = {"sources": list(Source.model_fields), "facts": list(Fact.model_fields)}
 
 
-def load_glossary(root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas") -> Glossary:
-    """Read and validate every input file; raise InputError listing every problem."""
+def load_glossary(
+    root: Path, concepts_dir: str = "concepts", personas_dir: str = "personas", languages: tuple[str, ...] = ()
+) -> Glossary:
+    """Read and validate every input file; raise InputError listing every problem.
+
+    With the site's `languages`, translations and persona languages the site lacks are problems too."""
     with gc_paused():
-        return _load_glossary(root, concepts_dir, personas_dir)
+        return _load_glossary(root, concepts_dir, personas_dir, languages)
 
 
-def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary:
+def _load_glossary(root: Path, concepts_dir: str, personas_dir: str, languages: tuple[str, ...] = ()) -> Glossary:
     problems: list[Problem] = []
     glossary = Glossary(root=root, concepts_dir=concepts_dir, personas_dir=personas_dir)
     raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
@@ -57,6 +61,10 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str) -> Glossary
             {stem: lines for stem, (_, lines) in raw.items()},
             {stem: lines for stem, (_, lines) in personas_raw.items()},
         )
+    if languages:
+        from generator.inputs.languages import language_problems
+
+        problems += language_problems(glossary, languages)
     if problems:
         raise InputError(problems)
     _remember_digests(glossary, loaded, cache, unchanged)
@@ -205,6 +213,14 @@ def _problem_from(err: dict, label: str, lines: Mapping[tuple, int], data: dict,
         line = lines.get(loc[:-1], 1) if len(loc) > 1 else 1
     elif kind == "string_too_short":
         message = "must not be empty"
+    elif kind == "string_pattern_mismatch" and "tags" in loc:
+        message = f"bad tag {err.get('input')!r}: at most 60 characters, no line breaks, no < or >"
+    elif kind == "string_pattern_mismatch" and loc[-1] == "reading":
+        message = f"bad reading {err.get('input')!r}: write it in hiragana or katakana, like 'ぎょうれつのらんく'"
+    elif kind == "string_pattern_mismatch" and (
+        loc[-1] == "languages" or loc[-2:-1] == ("languages",) or loc[-1] == "[key]"
+    ):
+        message = f"bad language code {err.get('input')!r}: use a code like 'en', 'ja' or 'pt-BR'"
     elif kind == "string_pattern_mismatch" and loc[0] in ("related", "tags"):
         message = f"bad slug {_quoted(err.get('input'))}: use lowercase letters, digits and hyphens"
     elif kind == "string_too_long":
@@ -303,6 +319,7 @@ def _cross_file_problems(
             problems.append(
                 Problem(label, line, key, f"{name!r} is also {others}; each title and alias must name one concept")
             )
+    problems += _translation_problems(glossary, where)
     for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
         if not concept.draft and not concept.facts:
             label, line = where(concepts_dir, concept.slug, ())
@@ -327,4 +344,38 @@ def _cross_file_problems(
             )
         else:
             labels[norm] = persona.slug
+    return problems
+
+
+def _translation_problems(glossary: Glossary, where) -> list[Problem]:
+    """Translations that cannot stand beside their source: facts out of step, names shared in one language."""
+    problems: list[Problem] = []
+    owners: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
+    for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
+        for language, translation in concept.translations.items():
+            if translation.facts is not None and len(translation.facts) != len(concept.facts):
+                label, line = where(glossary.concepts_dir, concept.slug, ("translations", language, "facts"))
+                problems.append(
+                    Problem(
+                        label,
+                        line,
+                        f"translations.{language}.facts",
+                        f"has {len(translation.facts)} facts, the source has {len(concept.facts)}: translate each"
+                        " fact once, in the same order (or leave `facts` out to show the source's)",
+                    )
+                )
+            for i, name in enumerate([translation.title, *translation.aliases]):
+                loc = ("translations", language, "title") if i == 0 else ("translations", language, "aliases", i - 1)
+                owners.setdefault((language, name.casefold()), []).append((concept.slug, loc))
+    for (language, _), users in sorted(owners.items()):
+        slugs = sorted({slug for slug, _ in users})
+        for slug, loc in users if len(slugs) > 1 else []:
+            label, line = where(glossary.concepts_dir, slug, loc)
+            others = ", ".join(f"{glossary.concepts_dir}/{s}.yaml" for s in slugs if s != slug)
+            name = ".".join(str(p) for p in loc)
+            problems.append(
+                Problem(
+                    label, line, name, f"this {language} name is also used by {others}; each name must mean one concept"
+                )
+            )
     return problems

@@ -70,7 +70,9 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = self.site = settings_from_plugin(self.config, Path(config.config_file_path), config.repo_url)
         try:
-            self.glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir)
+            self.glossary = load_glossary(
+                settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages
+            )
         except InputError as exc:
             raise PluginError(exc.message) from None
         if settings.default_persona and settings.default_persona not in self.glossary.personas:

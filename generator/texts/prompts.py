@@ -55,12 +55,17 @@ def build_messages(
     glossary: Glossary, concept: Concept, persona: Persona, language: str, feedback: list[str] | None = None
 ) -> list[dict[str, str]]:
     """The Chat Completions messages for one pair: static instructions first, for prompt caching."""
+    source_language = glossary.source.language if glossary.source is not None else language
+    ground = glossary.ground_truth(concept.slug) if source_language != language else None
     user = _compiled(template_text("user.md")).render(
         concept=concept,
         persona=persona,
         related=related_summaries(glossary, concept),
         language=language,
         language_name=LANGUAGE_NAMES.get(language, language),
+        # Another language's edition: the source-language definition and facts are the ground truth.
+        ground=ground,
+        ground_language_name=LANGUAGE_NAMES.get(source_language, source_language or "the source language"),
         feedback=feedback or [],
     )
     return [{"role": "system", "content": template_text("system.md")}, {"role": "user", "content": user}]

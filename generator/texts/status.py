@@ -42,6 +42,12 @@ class PairStatus:
     reasons: list[str] = field(default_factory=list)
     explanation: Explanation | None = None
     inputs: dict[str, str] = field(default_factory=dict)
+    language: str | None = None  # None in the source language, else the edition's (`ja`)
+
+    @property
+    def label(self) -> str:
+        """`lora/child`, or `lora/child.ja` for another language's text (its file name)."""
+        return f"{self.concept}/{self.persona}" + (f".{self.language}" if self.language else "")
 
     @property
     def needs_generation(self) -> bool:
@@ -86,7 +92,9 @@ def pair_status(
     def read() -> tuple[Explanation | None, bool]:
         return store.read(concept_slug, persona_slug), False
 
-    return _status(glossary, concept_slug, persona_slug, inputs, read)
+    status = _status(glossary, concept_slug, persona_slug, inputs, read)
+    status.language = store.language
+    return status
 
 
 def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: dict[str, str], read) -> PairStatus:
@@ -147,8 +155,9 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
         max_tokens=settings.max_tokens,
         language=settings.language,
     )
-    personas = [(p.slug, f"{p.slug}.md", persona_digest(p)) for p in glossary.ordered_personas()]
-    cache = StatCache.for_root(settings.root, "explanations")
+    personas = [(p.slug, store.file_name(p.slug), persona_digest(p)) for p in glossary.ordered_personas()]
+    # One cache per language: a run over one edition keeps only the entries it saw.
+    cache = StatCache.for_root(settings.root, "explanations" + (f"-{store.language}" if store.language else ""))
     listing = store.listing(cache)
     root = os.fspath(store.root)
     read = store.read_cached
@@ -169,7 +178,7 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
             found.append(None)
     if cache.enabled and len(found) + len(listing) - len(cache.entries) >= PARALLEL_AT_LEAST:
         files = [
-            (f"{concept}/{persona}", *where)
+            (store.key(concept, persona), *where)
             for where, (concept, (persona, _, _)) in zip(found, ((c, p) for c in concepts for p in personas))
             if where is not None
         ]
@@ -197,7 +206,7 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
                 append(_status(glossary, concept, persona, inputs, _nothing))
                 continue
             path, st = file
-            key = f"{concept}/{persona}"
+            key = store.key(concept, persona)
             hit = entries.get(key)
             if hit is not None and hit[0] == hash(
                 (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
@@ -227,15 +236,37 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
                 )  # what _status would say, without the detour
             else:
                 append(_status(glossary, concept, persona, inputs, lambda e=explanation, c=consistent: (e, c)))
-    for concept, names in listing.items():
-        for file_name in names:
-            persona = file_name[:-3]
-            if concept not in glossary.concepts:
-                append(PairStatus(concept, persona, ORPHAN, [f"no concept {concept!r}"]))
-            elif persona not in glossary.personas:
-                append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
+    statuses += _orphans(glossary, settings, store, listing)
+    if store.language:
+        for status in statuses:
+            status.language = store.language
     cache.save()
     return statuses
+
+
+def _orphans(glossary: Glossary, settings: Settings, store: Store, listing: dict[str, list[str]]) -> list[PairStatus]:
+    """Files no pair of this edition reads: no such concept or persona, a persona of other languages, a language the site lacks."""
+    out = []
+    everyone = (glossary.source or glossary).personas
+    for concept, names in listing.items():
+        for file_name in names:
+            persona = store.persona_of(file_name)
+            if persona is None:
+                language = file_name[:-3].rpartition(".")[2]
+                if store.language is None and "." in file_name[:-3] and language not in settings.all_languages:
+                    out.append(
+                        PairStatus(concept, file_name[:-3], ORPHAN, [f"no language {language!r} in `languages:`"])
+                    )
+                continue
+            if concept not in glossary.concepts:
+                out.append(PairStatus(concept, persona, ORPHAN, [f"no concept {concept!r}"]))
+            elif persona in everyone and persona not in glossary.personas:
+                out.append(
+                    PairStatus(concept, persona, ORPHAN, [f"persona {persona!r} has no tab in {settings.language!r}"])
+                )
+            elif persona not in glossary.personas:
+                out.append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
+    return out
 
 
 def _nothing() -> tuple[None, bool]:

@@ -208,11 +208,27 @@ CachedRead = tuple[tuple, Any]
 class Store:
     """Reads and writes explanations beside their concepts."""
 
-    def __init__(self, concepts_path: Path):
+    def __init__(self, concepts_path: Path, language: str | None = None):
         self.root = concepts_path
+        self.language = language  # None: the source language, `<persona>.md`; else `<persona>.<language>.md`
+        self.ending = f".{language}.md" if language else ".md"
+
+    def file_name(self, persona: str) -> str:
+        return f"{persona}{self.ending}"
+
+    def persona_of(self, file_name: str) -> str | None:
+        """The persona a file name in a concept's folder is this store's text for, or None."""
+        if not file_name.endswith(self.ending):
+            return None
+        stem = file_name[: -len(self.ending)]
+        return None if "." in stem else stem
+
+    def key(self, concept: str, persona: str) -> str:
+        """A pair's name in caches and messages: `lora/child`, `lora/child.ja`."""
+        return f"{concept}/{persona}" + (f".{self.language}" if self.language else "")
 
     def path(self, concept: str, persona: str) -> Path:
-        return self.root / concept / f"{persona}.md"
+        return self.root / concept / self.file_name(persona)
 
     def exists(self, concept: str, persona: str) -> bool:
         return self.path(concept, persona).is_file()
@@ -281,7 +297,7 @@ class Store:
         Returns the explanation (body and full front matter read on first use) and what
         `derive(meta)` gave when the file was parsed. Raises StoreError like `read`.
         """
-        key = f"{concept}/{persona}"
+        key = self.key(concept, persona)
         hit: CachedRead | None = cache.get(key, st) if cache is not None and cache.file is not None else None
         if hit is None:
             hit = parse_for_status(path, derive)

@@ -22,12 +22,12 @@ def failures_path(settings: Settings) -> Path:
     return settings.cache_path / FAILURES_FILE
 
 
-def load_failures(settings: Settings) -> dict[tuple[str, str], dict]:
+def load_failures(settings: Settings) -> dict[tuple[str, str, str], dict]:
     """The pairs whose last generation failed, and why (from `<cache_dir>/failures.json`)."""
     try:
         data = json.loads(failures_path(settings).read_text(encoding="utf-8"))
         return {
-            (f["concept"], f["persona"]): f
+            (f["concept"], f["persona"], f.get("language") or ""): f
             for f in data.get("failures", [])
             if isinstance(f, dict) and "concept" in f and "persona" in f
         }
@@ -41,15 +41,16 @@ def save_failures(settings: Settings, results: list[PairResult]) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     for r in results:
         if r.state == "failed":
-            known[(r.concept, r.persona)] = {
+            known[(r.concept, r.persona, r.language or "")] = {
                 "concept": r.concept,
                 "persona": r.persona,
+                **({"language": r.language} if r.language else {}),
                 "reason": r.error,
                 "model": settings.model,
                 "when": now,
             }
         elif r.state == "generated":
-            known.pop((r.concept, r.persona), None)
+            known.pop((r.concept, r.persona, r.language or ""), None)
     if not known and not failures_path(settings).exists():
         return
     payload = {"version": 1, "failures": [known[k] for k in sorted(known)]}

@@ -21,6 +21,7 @@ from generator.llm.calls import SPENDING, BudgetReached, CallError, ModelCaller
 from generator.llm.client import redact
 from generator.llm.costs import add_usage, usage_cost
 from generator.settings import Settings
+from generator.texts.editions import Edition, all_status, editions
 from generator.texts.fingerprint import CONTENT_INPUTS, combine
 from generator.texts.prompts import build_messages
 from generator.texts.status import (
@@ -31,7 +32,6 @@ from generator.texts.status import (
     ORPHAN,
     REVIEW,
     PairStatus,
-    glossary_status,
 )
 from generator.texts.store import Explanation, Store, StoreError
 from generator.writing import judge as faithfulness  # the faithfulness check (tests put a scripted one here)
@@ -103,6 +103,7 @@ class Plan:
     statuses: list[PairStatus]
     notes: list[str]
     broken: list[PairStatus]
+    editions: dict[str | None, Edition]  # by PairStatus.language (None: the source language)
 
 
 def _check_names(names: tuple[str, ...], known: dict, kind: str, folder: str) -> None:
@@ -117,15 +118,16 @@ def _check_names(names: tuple[str, ...], known: dict, kind: str, folder: str) ->
 def make_plan(
     glossary: Glossary,
     settings: Settings,
-    store: Store,
     concepts: tuple[str, ...] = (),
     personas: tuple[str, ...] = (),
     force: bool = False,
+    languages: tuple[str, ...] = (),
 ) -> Plan:
-    """Which pairs to generate, in a stable order (concept, then persona tab order)."""
+    """Which pairs to generate, in a stable order (language, then concept, then persona tab order)."""
     _check_names(concepts, glossary.concepts, "concept", settings.concepts_dir)
     _check_names(personas, glossary.personas, "persona", settings.personas_dir)
-    statuses = glossary_status(glossary, settings, store)
+    found = editions(glossary, settings, languages)
+    statuses = all_status(found)
     chosen = [
         s
         for s in statuses
@@ -142,7 +144,7 @@ def make_plan(
             f"kept {len(kept)} curated pair{'s' if len(kept) != 1 else ''}: curated texts are never regenerated, not even with --force"
         )
     broken = [s for s in chosen if s.state == BROKEN]
-    return Plan(todo, statuses, notes, broken)
+    return Plan(todo, statuses, notes, broken, {e.store.language: e for e in found})
 
 
 def _why(status: PairStatus) -> str:
@@ -168,7 +170,7 @@ def remove_stale_temp_files(store: Store) -> int:
     return removed
 
 
-def stamp_edited(store: Store, statuses: list[PairStatus]) -> list[str]:
+def stamp_edited(stores: Store | dict[str | None, Edition], statuses: list[PairStatus]) -> list[str]:
     """Generated texts that a person edited become curated, so no run ever overwrites them."""
     stamped = []
     for s in statuses:
@@ -178,8 +180,8 @@ def stamp_edited(store: Store, statuses: list[PairStatus]) -> list[str]:
             recorded = e.meta.get("inputs")
             if isinstance(recorded, dict):
                 e.meta["fingerprint"] = combine(recorded, CONTENT_INPUTS)
-            store.write(e)
-            stamped.append(f"{s.concept}/{s.persona}")
+            (stores if isinstance(stores, Store) else stores[s.language].store).write(e)
+            stamped.append(s.label)
     return stamped
 
 
@@ -201,14 +203,19 @@ class Run:
         *,
         force: bool,
         progress: Progress,
+        editions: dict[str | None, Edition] | None = None,
     ):
         self.settings = settings
         self.glossary = glossary
         self.store = store
         self.caller = caller
-        self.pipeline = Pipeline(settings, glossary, caller, force=force)
+        self.force = force
+        self.editions = editions or {store.language: Edition(settings.language, settings, glossary, store)}
+        self.pipelines = {
+            key: Pipeline(e.settings, e.glossary, caller, force=force) for key, e in self.editions.items()
+        }
         self.progress = progress
-        self.results: dict[tuple[str, str], PairResult] = {}
+        self.results: dict[tuple[str, str, str | None], PairResult] = {}
         self.judge = faithfulness if settings.verify else None
 
     async def all(self, todo: list[PairStatus]) -> None:
@@ -230,7 +237,7 @@ class Run:
 
     async def one(self, status: PairStatus) -> None:
         started = time.monotonic()
-        result = PairResult(status.concept, status.persona, "failed", why=_why(status))
+        result = PairResult(status.concept, status.persona, "failed", why=_why(status), language=status.language)
         spending = {"cost": 0.0}
         SPENDING.set(spending)  # this task's own context: every call it makes adds its cost here
         try:
@@ -249,23 +256,26 @@ class Run:
         result.cost = spending["cost"]
         result.cached = not spending.get("calls")  # no request at all: everything came from the cache
         result.seconds = time.monotonic() - started
-        self.results[(status.concept, status.persona)] = result
+        self.results[(status.concept, status.persona, status.language)] = result
         self.progress.advance(result)
 
     async def _generate(self, status: PairStatus, result: PairResult) -> None:
-        concept = self.glossary.concepts[status.concept]
-        persona = self.glossary.personas[status.persona]
+        edition = self.editions[status.language]
+        concept = edition.glossary.concepts[status.concept]
+        persona = edition.glossary.personas[status.persona]
+        ground = edition.glossary.ground_truth(status.concept)  # what every language is checked against
+        pipeline = self.pipelines[status.language]
         feedback = None
         for round_ in (1, 2):  # the findings of the first attempt are fed back once
-            body = await self.pipeline.body(concept, persona, feedback)
+            body = await pipeline.body(concept, persona, feedback)
             add_usage(result.usage, body.usage)
             verdict = None
             # The checks that need no model go first: a text they reject costs no judge call.
-            findings = [f.message for f in check_text(self.glossary, concept, body.text)]
+            findings = [f.message for f in check_text(edition.glossary.source or edition.glossary, ground, body.text)]
             if not findings and self.judge is not None:
                 try:
                     verdict = await self.judge.check(
-                        self.caller, self.settings, self.glossary, concept, persona, body.text
+                        self.caller, edition.settings, edition.glossary, ground, persona, body.text
                     )
                 except self.judge.VerdictError as exc:
                     raise Rejected(f"the fact check's verdict could not be read: {exc}") from None
@@ -284,9 +294,10 @@ class Run:
         await asyncio.to_thread(self._write, status, body.text, result, verdict)
 
     def _write(self, status: PairStatus, text: str, result: PairResult, verdict) -> None:
-        if status.explanation is not None or self.store.exists(status.concept, status.persona):
+        store = self.editions[status.language].store
+        if status.explanation is not None or store.exists(status.concept, status.persona):
             try:  # a person may have edited (or written) the text while the model was answering
-                current = self.store.read(status.concept, status.persona)
+                current = store.read(status.concept, status.persona)
             except StoreError as exc:
                 raise Rejected(f"not written: {exc}") from None
             if current is not None and current.curated:
@@ -307,4 +318,4 @@ class Run:
             meta["verdict"] = verdict.front_matter()
         else:
             meta["verify"] = False
-        self.store.write(Explanation(status.concept, status.persona, text, meta))
+        store.write(Explanation(status.concept, status.persona, text, meta))

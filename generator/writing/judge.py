@@ -172,6 +172,11 @@ class VerifyResult:
     checks: list[str] = field(default_factory=list)  # findings of the checks that need no model
     curated: bool = False  # a person wrote it: check findings are reported, not blocking
     judged: bool = True  # False with --checks-only
+    language: str | None = None  # None in the source language
+
+    @property
+    def label(self) -> str:
+        return f"{self.concept}/{self.persona}" + (f".{self.language}" if self.language else "")
 
     @property
     def passed(self) -> bool:
@@ -197,13 +202,15 @@ def run_checks(glossary: Glossary, targets) -> list[VerifyResult]:
     results = []
     for status in targets:
         explanation = status.explanation
-        findings = check_text(glossary, glossary.concepts[status.concept], explanation.body)
+        # Every language's text is checked against the source-language definition and facts.
+        findings = check_text(glossary.source or glossary, glossary.ground_truth(status.concept), explanation.body)
         results.append(
             VerifyResult(
                 status.concept,
                 status.persona,
                 checks=[f.message for f in findings],
                 curated=bool(explanation.curated),
+                language=status.language,
             )
         )
     return results
@@ -221,8 +228,9 @@ def _targets(glossary: Glossary, settings, store, concepts: tuple[str, ...], per
         pair_status,
     )
 
+    everyone = (glossary.source or glossary).personas
     unknown = [f"concept {c!r}" for c in concepts if c not in glossary.concepts] + [
-        f"persona {p!r}" for p in personas if p not in glossary.personas
+        f"persona {p!r}" for p in personas if p not in everyone
     ]
     if unknown:
         raise ConfigError("no " + ", no ".join(unknown))
@@ -235,7 +243,7 @@ def _targets(glossary: Glossary, settings, store, concepts: tuple[str, ...], per
             if status.state in (FRESH, STALE, CURATED, REVIEW):
                 targets.append(status)
             elif status.state == BROKEN:
-                broken.append(VerifyResult(concept, persona, error=status.describe()))
+                broken.append(VerifyResult(concept, persona, error=status.describe(), language=store.language))
     return targets, broken
 
 
@@ -247,7 +255,7 @@ async def _verify_all(caller, settings, glossary: Glossary, targets, *, bypass_c
 
     async def one(status) -> VerifyResult:
         result = checked[(status.concept, status.persona)]
-        concept, persona = glossary.concepts[status.concept], glossary.personas[status.persona]
+        concept, persona = glossary.ground_truth(status.concept), glossary.personas[status.persona]
         try:
             result.verdict = await check(
                 caller, settings, glossary, concept, persona, status.explanation.body, bypass_cache=bypass_cache

@@ -19,10 +19,11 @@ class PairResult:
     cached: bool = False  # every answer came from the cache
     check: str = ""  # passed | passed on the second try | not checked
     seconds: float = 0.0
+    language: str | None = None  # None in the source language
 
     @property
     def label(self) -> str:
-        return f"{self.concept}/{self.persona}"
+        return f"{self.concept}/{self.persona}" + (f".{self.language}" if self.language else "")
 
 
 @dataclass
