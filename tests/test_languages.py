@@ -93,7 +93,7 @@ def test_a_japanese_summary_must_be_one_sentence(tmp_path):
         lambda d: d["translations"]["ja"].update(summary="一つ目の文です。二つ目の文です。"),
     )
     result = run(config, "validate")
-    assert result.exit_code == 2 and "translations.ja.summary: Value error, must be one sentence" in result.output
+    assert result.exit_code == 2 and "translations.ja.summary: must be one sentence" in result.output
 
 
 def test_languages_must_name_the_source_first(tmp_path):
