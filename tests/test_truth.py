@@ -259,3 +259,15 @@ def test_a_bad_labelled_set_names_file_line_and_key(tmp_path):
     assert "set.yaml:" in out
     assert "items.0.label: unknown label 'wrong-ish'" in out
     assert "items.1.persona: no persona 'cook' under personas:" in out
+
+
+def test_the_page_shows_the_sources_words_and_what_was_checked(tmp_path, scripted):
+    from kit import build
+
+    root = tmp_path / "site"
+    config = write_glossary(root, concepts=anchored_concepts(), plugin={"verify": True})
+    run(root, "generate", "--concept", "lora", "--persona", "chef")
+    html = (build(config, tmp_path / "out") / "concepts" / "lora" / "index.html").read_text(encoding="utf-8")
+    assert f"The source's words: “{QUOTE}” (Hu et al. 2021, LoRA, Abstract)" in html
+    assert "1 of them with the source's own words" in html
+    assert "every number and name traced to the concept and its sources" in html

@@ -27,6 +27,9 @@ STRINGS = {
         "unchecked": "not machine-checked",
         "unverified": "not checked (verification was off)",
         "checked": "checked against {facts} key facts, covers {covered} (judge: {judge})",
+        "anchored": "{anchored} of them with the source's own words",
+        "traced": "every number and name traced to the concept and its sources",
+        "source_words": "The source's words",
         "az_title": "A to Z",
         "az_intro": "Every concept in the glossary, with its one-line summary.",
         "tags_title": "Tags",
@@ -65,6 +68,9 @@ STRINGS = {
         "unchecked": "機械による検証なし",
         "unverified": "未検証（検証は無効でした）",
         "checked": "{facts} 件の重要な事実と照合済み、うち {covered} 件に言及（判定モデル: {judge}）",
+        "anchored": "うち {anchored} 件は出典の原文と照合",
+        "traced": "数値と固有名はすべて概念とその出典に由来",
+        "source_words": "出典の原文",
         "az_title": "索引",
         "az_intro": "用語集のすべての概念と、その一文の要約です。",
         "tags_title": "タグ",
@@ -180,7 +186,7 @@ def concept_page(
     add(Fragment("definition", concept.definition))
     if concept.facts:
         out += [f"## {s['facts']}", ""]
-        add(Fragment("facts", "\n".join(f"- {fact}" for fact in concept.facts)))
+        add(Fragment("facts", "\n".join(_fact_item(concept, fact, s) for fact in concept.facts)))
     related = [glossary.concepts[slug] for slug in concept.related if slug in glossary.concepts]
     if related:
         out += [f"## {s['related']}", ""]
@@ -195,6 +201,15 @@ def concept_page(
         out += [f"[{s['edit_concept']}]({edit_url}){{ .glossary-edit }}", ""]
     page.markdown = "\n".join(out)
     return page
+
+
+def _fact_item(concept: Concept, fact, s: dict[str, str]) -> str:
+    """A key fact; an anchored one with the words of its source, so a reader can check it."""
+    if isinstance(fact, str):
+        return f"- {fact}"
+    source = concept.source(fact.source)
+    where = ", ".join(_escape(part) for part in (source.title if source else fact.source, fact.section) if part)
+    return f"- {fact.claim}\n\n    > {s['source_words']}: “{_escape(fact.quote)}” ({where})\n"
 
 
 def _front_matter(concept: Concept) -> str:
@@ -252,12 +267,20 @@ def provenance(explanation: Explanation | None, language: str) -> str:
 
 
 def _checked(s: dict[str, str], verdict: dict) -> str:
-    """The fact check's part of the line, every value from the front matter escaped."""
-    return s["checked"].format(
-        facts=plaintext.html(verdict.get("facts", 0)),
-        covered=plaintext.html(verdict.get("covered", 0)),
-        judge=plaintext.html(verdict["judge"]),
-    )
+    """What the judge checked, against what, and whether numbers and names were traced; every value
+    from the front matter escaped."""
+    parts = [
+        s["checked"].format(
+            facts=plaintext.html(verdict.get("facts", 0)),
+            covered=plaintext.html(verdict.get("covered", 0)),
+            judge=plaintext.html(verdict["judge"]),
+        )
+    ]
+    if verdict.get("anchored"):
+        parts.append(s["anchored"].format(anchored=plaintext.html(verdict["anchored"])))
+    if verdict.get("traced") is True:
+        parts.append(s["traced"])
+    return "; ".join(parts)
 
 
 def az_index(glossary: Glossary, language: str) -> str:

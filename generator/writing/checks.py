@@ -51,14 +51,24 @@ _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 # A written number: digits with thousands separators or a decimal part, then an optional scale
 # word ("350 million", "1万", "175B") and an optional percent or multiplier sign.
-_NUMBER = re.compile(
-    r"(?<![\w.^/])(?<![A-Za-z]-)"
-    r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?\^\s?(?P<exp>\d+))?"
-    r"(?:\s?(?P<scale>thousand|million|billion|trillion|[kKMBT](?![A-Za-z])|[千万億兆]))?"
-    r"(?P<suffix>\s?%|\s?per\s?cent|\s?percent|\s?[x×](?![A-Za-z0-9]|\s*[\d(\[])|\s?times\b|\s?倍)?"
-    r"(?![A-Za-z]+\d)"  # "3f9c2a1b" is an identifier, not a number
-)
+_UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "PB": 1e15}
+
+
+def _number_pattern(in_names: bool) -> re.Pattern:
+    # In support texts a number inside a name counts too ("GPT-3 175B", "OPT-13B").
+    before = r"(?<![\w.])" if in_names else r"(?<![\w.^/])(?<![A-Za-z]-)"
+    return re.compile(
+        before + r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+        r"(?:\s?\^\s?(?P<exp>\d+))?"
+        r"(?:[\s-]?(?P<scale>thousand|million|billion|trillion|[kKMBT](?![A-Za-z])|[千万億兆]))?"
+        r"(?:\s?(?P<unit>[KMGTP]B)(?![A-Za-z]))?"
+        r"(?P<suffix>\s?%|\s?per\s?cent|\s?percent|\s?[x×](?![A-Za-z0-9]|\s*[\d(\[])|\s?times\b|\s?倍)?"
+        r"(?![A-Za-z]+\d)"  # "3f9c2a1b" is an identifier, not a number
+    )
+
+
+_NUMBER = _number_pattern(in_names=False)
+_NUMBER_IN_NAMES = _number_pattern(in_names=True)
 _WORD_NUMBER = re.compile(
     r"\b(?P<count>(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|a|an)(?:[ -]hundred)?)[ -](?P<scale>thousand|million|billion|trillion)\b",
@@ -91,10 +101,12 @@ class Mention:
     """A number as written in a text, with its value and where it stands."""
 
     text: str
-    value: float
+    value: float  # with its unit: "350 GB" is 350e9, so "175 billion × 2 bytes = 350 GB" adds up
     start: int
     end: int
     checked: bool  # small bare counts ("two matrices") are not checked
+    percent: bool = False
+    plain: float | None = None  # without its unit: "350 GB" is also the 350 of "350 GB to 35 MB"
 
 
 def normalise(text: str) -> str:
@@ -103,11 +115,11 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def numbers_in(text: str) -> list[Mention]:
+def numbers_in(text: str, *, in_names: bool = False) -> list[Mention]:
     """Every number written in a text, digits or words, with its value."""
     text = normalise(text)
     mentions = []
-    for match in _NUMBER.finditer(text):
+    for match in (_NUMBER_IN_NAMES if in_names else _NUMBER).finditer(text):
         digits = match.group("digits")
         value = float(digits.replace(",", ""))
         if match.group("exp"):
@@ -115,14 +127,30 @@ def numbers_in(text: str) -> list[Mention]:
         scale = match.group("scale")
         if scale:
             value *= _SCALE_WORDS[scale if scale in _SCALE_WORDS else scale.lower()]
-        decorated = bool(scale or match.group("suffix") or match.group("exp"))
+        unit = match.group("unit")
+        suffix = (match.group("suffix") or "").strip()
+        decorated = bool(scale or unit or suffix or match.group("exp"))
         checked = decorated or "." in digits or value > 10
-        mentions.append(Mention(match.group(0).strip(), value, match.start(), match.end(), checked))
+        mentions.append(
+            Mention(
+                match.group(0).strip(),
+                value * _UNITS[unit] if unit else value,
+                match.start(),
+                match.end(),
+                checked,
+                percent=suffix in ("%", "per cent", "percent", "percent"),
+                plain=value,
+            )
+        )
     for match in _WORD_NUMBER.finditer(text):
         count = match.group("count").lower().replace("-", " ").split()
         value = _SMALL_WORDS[count[0]] * (100 if len(count) > 1 else 1) * _SCALE_WORDS[match.group("scale").lower()]
-        mentions.append(Mention(match.group(0), value, match.start(), match.end(), True))
+        mentions.append(Mention(match.group(0), value, match.start(), match.end(), True, plain=value))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _values(mention: Mention) -> tuple[float, ...]:
+    return (mention.value,) if mention.plain in (None, mention.value) else (mention.value, mention.plain)
 
 
 def _same(a: float, b: float) -> bool:
@@ -150,8 +178,11 @@ _PYTHON_OPS = {
     "−": "-",
     "minus": "-",
 }
-_LINK = re.compile(rf"\s*(?P<close>[)\]]*)\s*(?P<op>{_OPERATOR})\s*(?P<open>[(\[]*)\s*$", re.I)
-_RESULT = re.compile(rf"\s*(?P<close>[)\]]*)\s*{_EQUALS}\s*(?:about|roughly|around|approximately|約)?\s*$", re.I)
+_UNIT_WORD = r"(?:\s*(?!by\b|times\b|is\b|plus\b|minus\b)[A-Za-z]{1,12}\.?)?"  # "2 bytes ×", "12 months ="
+_LINK = re.compile(rf"{_UNIT_WORD}\s*(?P<close>[)\]]*)\s*(?P<op>{_OPERATOR})\s*(?P<open>[(\[]*)\s*$", re.I)
+_RESULT = re.compile(
+    rf"{_UNIT_WORD}\s*(?P<close>[)\]]*)\s*{_EQUALS}\s*(?:about|roughly|around|approximately|約)?\s*$", re.I
+)
 
 
 def _evaluate(expression: str) -> float | None:
@@ -191,8 +222,14 @@ def shown_results(text: str, mentions: list[Mention]) -> dict[int, list[int]]:
                 continue
             result = _RESULT.match(between)
             if result and len(chain) > 1:
-                value = _evaluate((expression + result.group("close")).replace("[", "(").replace("]", ")"))
-                if value is not None and _close(value, mentions[j + 1].value):
+                whole = (expression + result.group("close")).replace("[", "(").replace("]", ")")
+                value = _evaluate(whole)
+                if value is None:  # a parenthesis opened before the sum closes after its result
+                    value = _evaluate(whole.lstrip("("))
+                target = mentions[j + 1]
+                if value is not None and (
+                    _close(value, target.value) or (target.percent and _close(value * 100, target.value))
+                ):
                     found.setdefault(j + 1, chain)
             break
     return found
@@ -201,9 +238,9 @@ def shown_results(text: str, mentions: list[Mention]) -> dict[int, list[int]]:
 def _support_values(texts: Iterable[str]) -> list[float]:
     values = []
     for text in texts:
-        for mention in numbers_in(text):
-            values.append(mention.value)
-            if mention.text.endswith("%"):
+        for mention in numbers_in(text, in_names=True):
+            values += _values(mention)
+            if mention.percent:
                 values.append(mention.value / 100)
     return values
 
@@ -221,7 +258,9 @@ def number_findings(body: str, support: Iterable[str]) -> list[Finding]:
     for index, mention in enumerate(mentions):
         if index in shown or not mention.checked or mention.value in seen:
             continue
-        if any(_same(mention.value, v) for v in allowed) or any(_close(mention.value, v) for v in derived):
+        if any(_same(mine, v) for mine in _values(mention) for v in allowed) or any(
+            _close(mention.value, v) for v in derived
+        ):
             continue
         seen.add(mention.value)
         findings.append(

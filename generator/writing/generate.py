@@ -291,6 +291,8 @@ class Run:
             feedback = findings
         else:
             raise Rejected(f"failed the fact check twice: {'; '.join(findings)}")
+        if verdict is not None:
+            verdict.traced = True  # a stored text always passed the checks that need no model
         await asyncio.to_thread(self._write, status, body.text, result, verdict)
 
     def _write(self, status: PairStatus, text: str, result: PairResult, verdict) -> None:

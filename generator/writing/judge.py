@@ -260,6 +260,7 @@ async def _verify_all(caller, settings, glossary: Glossary, targets, *, bypass_c
             result.verdict = await check(
                 caller, settings, glossary, concept, persona, status.explanation.body, bypass_cache=bypass_cache
             )
+            result.verdict.traced = not result.checks
         except VerdictError as exc:
             result.error = f"unreadable verdict: {exc}"
         except (CallError, BudgetReached) as exc:

@@ -63,6 +63,8 @@ class Verdict(BaseModel):
     false_claims: list[FalseClaim] = []
     body_sha256: str = ""
     date: str = Field(default_factory=lambda: dt.date.today().isoformat())
+    anchored: int = 0  # key facts the judge saw with their source's words
+    traced: bool | None = None  # the checks that need no model found nothing (None: not run)
 
     @property
     def contradicted(self) -> list[FactCheck]:
@@ -112,6 +114,8 @@ class Verdict(BaseModel):
             "analogies_from_persona_fields": self.analogies_from_persona_fields,
             "body_sha256": self.body_sha256,
             "date": self.date,
+            **({"anchored": self.anchored} if self.anchored else {}),
+            **({"traced": self.traced} if self.traced is not None else {}),
         }
 
 
@@ -435,4 +439,5 @@ def parse_verdict(text: str | None, concept: Concept, *, judge: str, body: str) 
         analogies_note=" ".join(str(note).split()) if isinstance(note, str) else "",
         false_claims=claims,
         body_sha256=body_hash(body),
+        anchored=len(concept.anchored),
     )

@@ -156,3 +156,17 @@ def test_example_site_builds_with_every_tab_filled_and_no_key(tmp_path, monkeypa
     assert (tmp_path / "site" / "tags" / "index.html").exists()
     contributing = (tmp_path / "site" / "contributing" / "index.html").read_text()
     assert "glossary new persona" in contributing, "CONTRIBUTING.md is shown on the site"
+
+
+def test_every_number_and_name_in_the_example_is_traced():
+    """Issue 17: `glossary verify --checks-only` reports nothing on the example."""
+    result = CliRunner().invoke(main, ["verify", "--checks-only", "-f", str(ROOT / "mkdocs.yml")])
+    assert result.exit_code == 0, result.output
+    assert "REPORTED" not in result.output and "FAILED" not in result.output, result.output
+
+
+def test_most_example_facts_are_anchored_to_their_sources(example):
+    _, glossary = example
+    anchored = sum(len(c.anchored) for c in glossary.concepts.values())
+    total = sum(len(c.facts) for c in glossary.concepts.values())
+    assert anchored >= total * 0.7, (anchored, total)
