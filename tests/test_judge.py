@@ -258,7 +258,7 @@ def test_fenced_json_with_prose_is_parsed(lora):
     text = "Sure! Here is the verdict:\n```json\n" + json.dumps(data, indent=1) + "\n```\nHope this helps."
     verdict = J.parse_verdict(text, lora, judge="m", body="b")
     assert [f.status for f in verdict.facts][:3] == ["supported", "contradicted", "not_mentioned"]
-    assert verdict.failures == ['contradicts key fact 2 "' + lora.facts[1] + '": r']
+    assert verdict.failures == ['contradicts key fact 2 "' + lora.claims[1] + '": r']
     # the first JSON object in prose, no fence
     assert (
         J.parse_verdict("Verdict follows " + json.dumps(data) + " end", lora, judge="m", body="b").failures
@@ -315,7 +315,7 @@ def test_a_fact_listed_twice_counts_its_worse_reading(lora):
     data = verdict_json()
     data["facts"].append({"index": 2, "status": "contradicted", "reason": "twice"})
     assert J.parse_verdict(json.dumps(data), lora, judge="m", body="b").failures == [
-        f'contradicts key fact 2 "{lora.facts[1]}": twice'
+        f'contradicts key fact 2 "{lora.claims[1]}": twice'
     ]
 
 
@@ -353,7 +353,9 @@ def test_failed_first_attempt_then_passing_second_is_published_with_its_verdict(
     assert meta["verdict"]["body_sha256"] == body_hash(body) == meta["body_sha256"]
     explanation = Store(tmp_path / "site" / "concepts").read("lora", "engineer")
     assert provenance(explanation, "en").endswith(
-        f"checked against 6 key facts, covers {meta['verdict']['covered']} (judge: gpt-4o-mini)"
+        f"checked against 6 key facts, covers {meta['verdict']['covered']} (judge: gpt-4o-mini); "
+        f"{meta['verdict']['anchored']} of them with the source's own words; "
+        "every number and name traced to the concept and its sources"
     )
 
 
@@ -474,10 +476,10 @@ def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, se
     assert (
         verdict["judge"] == "gpt-4o-mini" and verdict["facts"] == 6 and verdict["body_sha256"] == body_hash(before.body)
     )
-    assert (
-        provenance(after, "en")
-        == f"Written by the maintainers · checked against 6 key facts, covers {verdict['covered']} (judge: gpt-4o-mini)"
+    assert provenance(after, "en").startswith(
+        f"Written by the maintainers · checked against 6 key facts, covers {verdict['covered']} (judge: gpt-4o-mini)"
     )
+    assert verdict["traced"] is True
     path = store.path("lora", "physicist")
     bytes_once = path.read_bytes()
     again = cli("verify", "--concept", "lora", "--persona", "physicist", "--write-verdicts", "-f", config)
