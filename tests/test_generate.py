@@ -768,11 +768,11 @@ def test_an_unreadable_verdict_fails_only_that_pair(tmp_path, env, monkeypatch):
 
 def test_token_estimate_and_prices():
     from generator.llm.costs import estimate_tokens, price_for, usage_cost
-    from generator.settings import Settings
+    from generator.settings import settings_from_options
 
     assert estimate_tokens("a" * 400) == 100
     assert estimate_tokens("低ランク適応") == 6
-    settings = Settings(root=Path("."), config_file=Path("mkdocs.yml"), prices={"local": {"input": 0, "output": 0}})
+    settings = settings_from_options(Path("mkdocs.yml"), prices={"local": {"input": 0, "output": 0}})
     assert price_for(settings, "gpt-4o-mini-2024-07-18") == price_for(settings, "gpt-4o-mini")
     assert price_for(settings, "unknown-model") is None
     assert usage_cost(settings, "local", {"prompt_tokens": 10, "completion_tokens": 10}) == 0

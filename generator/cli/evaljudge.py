@@ -47,7 +47,7 @@ def _table(rows: list[Row], judge: str):
     "--language", "languages", multiple=True, metavar="CODE", help="Only items in this language (repeatable)."
 )
 @click.option("--force", is_flag=True, help="Ask the judge again instead of using cached verdicts.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Judge calls in flight at most (default: config `jobs`).")
+@click.option("--jobs", type=int, help="Judge calls in flight at most, 1 to 256 (default: config `jobs`).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every item the judge got wrong.")
 @config_option
 def eval_judge_command(
@@ -59,7 +59,7 @@ def eval_judge_command(
     from generator.settings import load_settings
     from generator.writing.evaluation import judge_all, load_eval_set, score, unreadable
 
-    settings = load_settings(config_file)
+    settings = load_settings(config_file).override(jobs=jobs)
     evalset = load_eval_set(set_file)
     if languages:
         evalset.items = [item for item in evalset.items if item.language in languages]
@@ -67,7 +67,7 @@ def eval_judge_command(
     if not evalset.items:
         out.print("No labelled item matches; nothing to evaluate.")
         return
-    caller = ModelCaller(settings, jobs=jobs)
+    caller = ModelCaller(settings, jobs=settings.jobs)
 
     async def run():
         try:

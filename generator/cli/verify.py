@@ -57,7 +57,7 @@ def _print_results(out, results: list[VerifyResult]) -> None:
     help="Record passing verdicts in the texts' front matter. Default: only when the model server is not on this machine (OPENAI_BASE_URL unset or not a loopback address).",
 )
 @click.option("--force", is_flag=True, help="Ask the judge again instead of using cached verdicts.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Judge calls in flight at most (default: config `jobs`).")
+@click.option("--jobs", type=int, help="Judge calls in flight at most, 1 to 256 (default: config `jobs`).")
 @click.option(
     "--checks-only",
     is_flag=True,
@@ -97,7 +97,7 @@ def verify_command(
     from generator.settings import load_settings
     from generator.texts.editions import editions
 
-    settings = load_settings(config_file)
+    settings = load_settings(config_file).override(jobs=jobs)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     found = editions(glossary, settings, languages)
     unknown = [p for p in personas if p not in glossary.personas]
@@ -130,7 +130,7 @@ def verify_command(
         return
     allowed, why = may_write_verdicts(write_verdicts)
     if targets:
-        caller = ModelCaller(settings, jobs=jobs)
+        caller = ModelCaller(settings, jobs=settings.jobs)
 
         async def run() -> list[VerifyResult]:
             try:

@@ -54,8 +54,6 @@ def make_client(settings: Settings):
     """An AsyncOpenAI client for Chat Completions with the SDK's own retries off (calls.py retries)."""
     key = api_key()
     url = base_url()
-    if settings.timeout <= 0:
-        raise ConfigError(f"timeout must be a positive number of seconds, not {settings.timeout}")
     from generator.gcpause import long_lived_imports
 
     with long_lived_imports():
