@@ -360,3 +360,32 @@ def test_status_of_a_big_glossary_stays_fast(tmp_path, trust_young_files):
     start = time.perf_counter()
     result = states(root)
     assert len(result) == 600 and time.perf_counter() - start < 5
+
+
+def test_the_cache_keeps_plain_tuples_and_status_hands_out_named_records(tmp_path, trust_young_files):
+    import pickle
+
+    from generator.texts.fingerprint import INPUT_KEYS
+    from generator.texts.store import StatusRecord
+
+    root, settings = site(tmp_path)
+    states(root)
+    with open(root / ".cache" / "stat" / "explanations.pickle", "rb") as handle:
+        _, entries = pickle.load(handle)
+    records = [value[0] for key, (_, value) in entries.items() if not key.endswith("/")]
+    assert len(records) == 4 and all(type(record) is tuple for record in records)
+    glossary = load_glossary(root)
+    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    record = statuses[0].explanation._record
+    assert type(record) is StatusRecord and (record.source, record.edited) == ("generated", False)
+    assert dict(zip(INPUT_KEYS, record.inputs)) == statuses[0].inputs
+    assert list(statuses[0].explanation.meta["inputs"]) == list(INPUT_KEYS)  # the order written to the file
+
+
+def test_a_stored_explanation_has_one_constructor(tmp_path):
+    from generator.texts.store import StatusRecord
+
+    with pytest.raises(TypeError, match=r"StoredExplanation.cached"):
+        StoredExplanation("lora", "child", "", {})
+    made = StoredExplanation.cached("lora", "child", str(tmp_path / "x.md"), StatusRecord("curated", "f", None, False))
+    assert (made.concept, made.persona, made.source, made.curated) == ("lora", "child", "curated", True)

@@ -74,6 +74,10 @@ def assemble(concept: tuple[str, str], persona: str, site: tuple[str, str, str])
     }
 
 
+# The order the inputs are written down in front matter and kept in the stat cache: assemble's, written once.
+INPUT_KEYS = tuple(assemble(("", ""), "", ("", "", "")))
+
+
 def combine(inputs: dict[str, str], keys: tuple[str, ...] | None = None) -> str:
     """The fingerprint: one hash over the chosen input hashes."""
     chosen = {k: v for k, v in inputs.items() if keys is None or k in keys}

@@ -13,12 +13,13 @@ from generator.statcache import StatCache
 from generator.texts.fingerprint import (
     CONTENT_INPUTS,
     all_concept_digests,
+    assemble,
     changed_inputs,
     combine,
     pair_inputs,
     site_digests,
 )
-from generator.texts.store import Explanation, Store, StoredExplanation, StoreError
+from generator.texts.store import Explanation, Store, StoredExplanation, StoreError, named_record
 
 FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = (
     "fresh",
@@ -188,19 +189,12 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
     where = iter(found)
     # The hit path of store.read_cached and StatCache.get, inlined: it runs for every pair (60,000 at 10,000 x 6).
     entries, seen = cache.entries, cache.seen
-    new_stored = object.__new__
+    cached_explanation = StoredExplanation.cached
     digests = all_concept_digests(glossary)
     for concept in concepts:
-        own, related = digests[concept]
+        concept_hashes = digests[concept]
         for persona, _file_name, persona_hash in personas:
-            inputs = {
-                "concept": own,
-                "persona": persona_hash,
-                "related": related,
-                "template": site[0],
-                "model": site[1],
-                "language": site[2],
-            }
+            inputs = assemble(concept_hashes, persona_hash, site)
             file = next(where)
             if file is None:
                 append(_status(glossary, concept, persona, inputs, _nothing))
@@ -213,10 +207,8 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
             ):  # statcache.stamp
                 seen[key] = hit
                 record, consistent = hit[1]
-                explanation = new_stored(StoredExplanation)  # what StoredExplanation(...) makes, at a third of the cost
-                explanation.__dict__.update(
-                    concept=concept, persona=persona, _path=path, _body=None, _meta=None, _record=record, _status=None
-                )
+                record = named_record(record)
+                explanation = cached_explanation(concept, persona, path, record)
             else:
                 try:
                     explanation, consistent = read(concept, persona, path, st, cache, _consistent)
@@ -227,9 +219,9 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
             if (
                 consistent
                 and record is not None
-                and record[0] == "generated"
-                and not record[3]
-                and record[2] == (own, persona_hash, related, *site)
+                and record.source == "generated"
+                and not record.edited
+                and record.inputs == tuple(inputs.values())
             ):
                 append(
                     PairStatus(concept, persona, FRESH, [], explanation, inputs)
