@@ -122,6 +122,14 @@ def test_every_module_is_in_a_layer_and_of_a_readable_size():
         assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE.parent)} has {lines} lines; split it by job"
 
 
+def test_the_architecture_page_maps_every_module():
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py")
+    assert [m for m in modules if f"`{m}`" not in page] == []
+    for names in LAYERS:
+        assert all(name in page for name in names)
+
+
 def _write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / "generator" / name

@@ -1,4 +1,4 @@
-"""The `glossary` command line."""
+"""The `glossary` click group and its own commands (validate, new, status, accept, build); the rest are added from their modules."""
 
 from __future__ import annotations
 

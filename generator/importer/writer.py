@@ -12,9 +12,9 @@ YAML (or TOML) front matter.  Two families are understood:
   shortcodes and ``<!--more-->`` markers.
 
 Every imported term becomes ``concepts/<slug>.yaml`` with ``draft: true`` and no
-``facts`` (key facts have to be written by a person).  The public API is
-:func:`import_glossary`, :class:`ImportReport`, :class:`GlossaryImportError`
-and the click command :data:`import_command`.
+``facts`` (key facts have to be written by a person).  This module holds
+:func:`import_glossary` and :class:`ImportReport`; reading, attribution, Markdown clean-up and
+summaries are its neighbours in ``generator/importer/``, the command is ``generator/cli/importer.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The input contract: concept and persona YAML files, validated all at once."""
+"""Loading the glossary: every concept and persona file read, validated and checked across files; every problem at once."""
 
 from __future__ import annotations
 

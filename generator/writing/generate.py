@@ -1,4 +1,4 @@
-"""`glossary generate` and `glossary preview`: explanations from a model, cached, resumable, concurrent.
+"""Generation: explanations from a model, cached, resumable, concurrent (the commands are in cli/generate.py).
 
 The pipeline: validate everything first (inputs, settings, names on the command line, the key),
 plan (missing and stale pairs; --force adds fresh ones, never curated ones or drafts), then call
