@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from generator.inputs import plaintext
 from generator.inputs.schemas import Concept, Glossary, Persona
+from generator.site import japanese
 from generator.texts.status import MISSING, PairStatus
 from generator.texts.store import Explanation, body_hash
 
@@ -291,8 +292,8 @@ def az_index(glossary: Glossary, language: str) -> str:
     if personas:
         links = " · ".join(f"[{_escape(p.name)}](../for/{p.slug}.md)" for p in personas)
         out += [f"{s['for_all']} {links}", "{ .glossary-for-all }", ""]
-    concepts = sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title))
-    for initial, group in itertools.groupby(concepts, key=lambda c: _initial(c.title)):
+    for initial, group in itertools.groupby(in_order(glossary, language), key=lambda item: item[0]):
+        group = [concept for _, concept in group]
         out += [f"## {_escape(initial)}", ""]
         out += [f"- [{_escape(c.title)}]({c.slug}.md): {_escape(c.summary)}" for c in group]
         out.append("")
@@ -303,6 +304,28 @@ def tags_page(language: str) -> str:
     """The tags index, filled in by Material's tags plugin."""
     s = strings(language)
     return f"---\ntitle: {s['tags_title']}\n---\n\n# {s['tags_title']}\n\n<!-- material/tags -->\n"
+
+
+def in_order(glossary: Glossary, language: str) -> list[tuple[str, Concept]]:
+    """Every concept with its A to Z heading, in A to Z order: by title, or in Japanese in gojūon
+    order by reading (the translation's `reading`, else one derived with Janome, else the title)."""
+    if language.split("-")[0] != "ja":
+        concepts = sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title))
+        return [(_initial(c.title), c) for c in concepts]
+    readings = {slug: readings_for(glossary).get(slug) or c.title for slug, c in glossary.concepts.items()}
+    concepts = sorted(glossary.concepts.values(), key=lambda c: (japanese.sort_key(readings[c.slug]), c.slug))
+    return [(japanese.row(readings[c.slug]), c) for c in concepts]
+
+
+def readings_for(glossary: Glossary) -> dict[str, str]:
+    """The reading of every concept of a Japanese edition that has one: given, or derived with Janome."""
+    from generator.inputs.languages import reading
+
+    found = {}
+    for slug, concept in glossary.concepts.items():
+        given = reading(glossary, slug) if glossary.source is not None else None
+        found[slug] = given or japanese.reading_of(concept.title) or ""
+    return {slug: value for slug, value in found.items() if value}
 
 
 def _sort_key(title: str) -> str:
@@ -348,7 +371,7 @@ def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str |
         f'data-glossary-chosen="{_escape(s["chosen"])}" }}',
         "",
     ]
-    for concept in sorted(glossary.concepts.values(), key=lambda c: _sort_key(c.title)):
+    for _, concept in in_order(glossary, language):
         text = openings.get(concept.slug)
         link = (
             f"[{_escape(concept.title)}](../concepts/{concept.slug}.md#{persona.slug})"

@@ -17,10 +17,11 @@ from mkdocs.utils import get_relative_url
 
 from generator.errors import ConfigError, GlossaryError, InputError
 from generator.inputs import plaintext
+from generator.inputs.languages import edition
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import Glossary
 from generator.settings import PluginConfig, Settings, settings_from_plugin
-from generator.site import pages, search_ja
+from generator.site import editions, japanese, pages, search_ja
 from generator.site.linker import Linker, terms_from
 from generator.texts.sanitize import clean_markdown, render_markdown
 from generator.texts.status import MISSING, REVIEW, STALE, glossary_status
@@ -61,6 +62,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self.linker: Linker | None = None
         self.nonce = secrets.token_hex(6)
         self.written: set[str] = set()  # pages whose Markdown this plugin wrote or added to
+        self.edition: str | None = None  # the language of this build (set for every language but the source)
+        self.own_titles: set[str] = set()  # pages written in this edition's language (their title wins over nav:)
 
     def settings_for(self, config_file: Path, repo_url: str | None) -> Settings:
         """The site's settings, for the CLI, which loads mkdocs.yml without building."""
@@ -68,15 +71,15 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     @event_priority(50)  # before the search plugin reads the theme's language
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        settings = self.site = settings_from_plugin(self.config, Path(config.config_file_path), config.repo_url)
+        settings = settings_from_plugin(self.config, Path(config.config_file_path), config.repo_url)
+        settings = self.site = settings.for_language(self.edition or settings.source_language)
         try:
-            self.glossary = load_glossary(
-                settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages
-            )
+            loaded = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
         except InputError as exc:
             raise PluginError(exc.message) from None
-        if settings.default_persona and settings.default_persona not in self.glossary.personas:
-            known = ", ".join(sorted(self.glossary.personas)) or "none"
+        self.glossary = edition(loaded, settings.language, settings.source_language)
+        if settings.default_persona and settings.default_persona not in loaded.personas:
+            known = ", ".join(sorted(loaded.personas)) or "none"
             raise ConfigError(
                 f"{config.config_file_path}: glossary plugin: default_persona {settings.default_persona!r} is not a persona (personas/<slug>.yaml); known: {known}"
             )
@@ -85,8 +88,12 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
                 search_ja.require_janome()
             except search_ja.JanomeMissing as exc:
                 raise ConfigError(str(exc)) from None
-        if settings.language != "en" and config.theme.get("language", "en") == "en":
+        if settings.languages:
+            editions.configure(config, settings)  # this edition's theme language, names, URL and switch
+        elif settings.language != "en" and config.theme.get("language", "en") == "en":
             config.theme["language"] = settings.language  # the interface speaks the site's language
+        if settings.language not in pages.STRINGS:
+            log.info("the glossary's own strings have no %r translation yet: they are in English", settings.language)
         self._require_extensions(config)
         features = config.theme.setdefault("features", [])
         features.extend(f for f in REQUIRED_FEATURES if f not in features)
@@ -116,15 +123,16 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         settings, glossary = self.site, self.glossary
-        store = Store(settings.concepts_path)
+        self.own_titles = editions.localise_files(files, config, settings) if settings.languages else set()
+        store = Store(settings.concepts_path, settings.suffix)
         by_pair: dict[str, dict] = {}
         pending = []
         for status in glossary_status(glossary, settings, store):
             by_pair.setdefault(status.concept, {})[status.persona] = status
             if status.state == MISSING:
-                pending.append(f"{status.concept}/{status.persona}")
+                pending.append(status.label)
             elif status.state in (STALE, REVIEW):
-                log.info("%s/%s is %s", status.concept, status.persona, status.describe())
+                log.info("%s is %s", status.label, status.describe())
         self.concept_pages = {}
         self._rendered: dict[str, str] = {}
         for concept in glossary.concepts.values():
@@ -184,6 +192,12 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return  # a hand-written page in docs/ wins
         files.append(File.generated(config, uri, content=content, inclusion=inclusion))
         self.written.add(uri)
+        self.own_titles.add(uri)
+
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        if self.site.language != self.site.source_language:
+            editions.localise_nav(nav, self.own_titles)
+        return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
@@ -200,7 +214,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is None:
             # Values reach the Markdown we write as character references (inputs/plaintext.py); read back here.
-            return plaintext.tidy(content) if page.file.src_uri in self.written else content
+            return self._tidy(plaintext.tidy(content) if page.file.src_uri in self.written else content)
         content = plaintext.tidy(content)  # the page's own Markdown only: fragments go in after
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
@@ -209,7 +223,13 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             rendered = self._render(fragment, page, concept_page, files, titled)
             content = content.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
         # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
-        return content.replace("</label><label", "</label> <label")
+        return self._tidy(content.replace("</label><label", "</label> <label"))
+
+    def _tidy(self, content: str) -> str:
+        """In Japanese and Chinese, no space where a line break (or YAML's folding) put one between two characters."""
+        return (
+            japanese.tidy_html(content) if self.site.language.split("-")[0] in japanese.NO_SPACE_LANGUAGES else content
+        )
 
     def _render(
         self,
@@ -285,7 +305,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             "persona": persona.name,
             "concept_file": f"{settings.concepts_dir}/{concept.slug}.yaml",
             "persona_file": f"{settings.personas_dir}/{persona.slug}.yaml",
-            "text_file": f"{settings.concepts_dir}/{concept.slug}/{persona.slug}.md",
+            "text_file": f"{settings.concepts_dir}/{concept.slug}/{Store(settings.concepts_path, settings.suffix).file_name(persona.slug)}",
             "page": where,
         }
         title = s["report_title"].format(concept=concept.title, persona=persona.name)
@@ -297,7 +317,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         # Material fetches stars and forks of repo_url from api.github.com on every first visit; the
         # repository link stays, the request to another host goes.
-        return output.replace(' data-md-component="source"', "")
+        output = output.replace(' data-md-component="source"', "")
+        return editions.switch_links(output, page, self.site) if self.site.languages else output
 
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
         return output_content.replace(' data-md-component="source"', "")  # 404.html too
@@ -308,6 +329,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             index = Path(config.site_dir) / "search" / "search_index.json"
             if search_ja.segment_index_file(index):
                 log.debug("segmented the search index for Japanese with Janome")
+        if self.site is not None and self.site.languages and self.edition is None:
+            editions.build_others(config, self.site)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.site
