@@ -11,9 +11,25 @@ intercept, so tests point a real client at a real socket on 127.0.0.1::
         ...
         assert server.count == 3 and server.requests[0].status == 429
 
-Endpoints: ``POST /v1/chat/completions`` and ``GET /v1/models``.  Anything else
-gets an OpenAI-style 404.  Streaming (``"stream": true``) is not implemented and is
-answered with a 400 error.
+Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models``, and the Batch API's
+``/v1/files`` (upload, retrieve, content, delete) and ``/v1/batches`` (create,
+retrieve, list, cancel).  Anything else gets an OpenAI-style 404.  Streaming
+(``"stream": true``) is not implemented and is answered with a 400 error.
+
+Prompt caching (``FakeOpenAI(prompt_cache=True)``) works as OpenAI documents it: a
+prompt of at least 1,024 tokens whose exact prefix was processed before (same model
+and ``prompt_cache_key``) is served from the cache in steps of 128 tokens, reported as
+``usage.prompt_tokens_details.cached_tokens``.  Tokens are 4 characters of the
+messages' contents joined by newlines (as ``prompt_tokens`` counts them); a prompt
+enters the cache when its answer is sent, so requests in flight together do not
+share it.
+
+Batches: a created batch is ``validating``; on its first retrieve it runs every line
+through the same responder (and prompt cache) and ends as the next outcome queued
+with ``plan_batches`` (default ``completed``): ``"completed"``, ``"hold"`` (stays
+``in_progress`` until ``finish_batches()``), ``("expired", n)`` (only the first n
+lines answered, the rest ``batch_expired`` in the error file) or ``("failed",
+message)`` (validation failed, no files).
 
 Standalone (benchmarks)::
 
@@ -45,6 +61,11 @@ __all__ = ["FakeOpenAI", "Fault", "Reply", "RecordedRequest", "default_responder
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
+FILES_PATH = "/v1/files"
+BATCHES_PATH = "/v1/batches"
+CACHE_MIN_TOKENS = 1024  # OpenAI: prompts of 1,024 tokens or more
+CACHE_STEP_TOKENS = 128  # cache hits in increments of 128 tokens
+CHARS_PER_TOKEN = 4
 
 
 # --------------------------------------------------------------------------- data types
@@ -113,6 +134,7 @@ class RecordedRequest:
     status: int | None = None  # response status; None while pending or when dropped
     fault: Fault | None = None  # the scripted fault applied to this request, if any
     finished: float | None = None  # time.monotonic() when the answer was ready
+    raw: bytes = field(default=b"", repr=False)  # the request body as sent
     _held: bool = field(default=False, repr=False)  # counted in in_flight
 
 
@@ -302,6 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             json=parsed,
             time=time.monotonic(),
         )
+        rec.raw = raw
         admitted = fake._admit(rec)
         if not admitted:
             fake._done(rec, 429)
@@ -332,6 +355,10 @@ class _Handler(BaseHTTPRequestHandler):
                     self._send_json(400, error_body(400, "We could not parse the JSON body of your request."))
                     return
                 self._chat(rec, parsed)
+            elif path == FILES_PATH or path.startswith(FILES_PATH + "/"):
+                self._files(rec, method, path, raw)
+            elif path == BATCHES_PATH or path.startswith(BATCHES_PATH + "/"):
+                self._batches(rec, method, path, parsed)
             else:
                 fake._done(rec, 404)
                 self._send_json(
@@ -392,6 +419,127 @@ class _Handler(BaseHTTPRequestHandler):
         fake._done(rec, 200)
         self._send_json(200, fake._completion(req, reply))
 
+    # -- files and batches
+
+    def _send_bytes(self, status: int, data: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+
+    def _not_found(self, rec: RecordedRequest, what: str) -> None:
+        self.fake._done(rec, 404)
+        self._send_json(404, error_body(404, f"No such {what}.", "invalid_request_error", None))
+
+    def _files(self, rec: RecordedRequest, method: str, path: str, raw: bytes) -> None:
+        fake = self.fake
+        parts = path[len(FILES_PATH) :].strip("/").split("/") if path != FILES_PATH else []
+        if method == "POST" and not parts:
+            fields = _multipart(self.headers.get("Content-Type", ""), raw)
+            upload = fields.get("file")
+            purpose = fields.get("purpose", (None, b""))[1].decode()
+            if upload is None or not purpose:
+                fake._done(rec, 400)
+                self._send_json(400, error_body(400, "'file' and 'purpose' are required."))
+                return
+            obj = fake._add_file(upload[1], upload[0] or "upload.jsonl", purpose)
+            fake._done(rec, 200)
+            self._send_json(200, obj)
+            return
+        with fake.lock:
+            stored = fake.files.get(parts[0]) if parts else None
+        if stored is None:
+            return self._not_found(rec, "file")
+        if method == "GET" and len(parts) == 2 and parts[1] == "content":
+            fake._done(rec, 200)
+            self._send_bytes(200, stored["data"])
+        elif method == "GET" and len(parts) == 1:
+            fake._done(rec, 200)
+            self._send_json(200, stored["object"])
+        elif method == "DELETE" and len(parts) == 1:
+            with fake.lock:
+                fake.files.pop(parts[0], None)
+            fake._done(rec, 200)
+            self._send_json(200, {"id": parts[0], "object": "file", "deleted": True})
+        else:
+            self._not_found(rec, "file route")
+
+    def _batches(self, rec: RecordedRequest, method: str, path: str, req: Any) -> None:
+        fake = self.fake
+        parts = path[len(BATCHES_PATH) :].strip("/").split("/") if path != BATCHES_PATH else []
+        if method == "POST" and not parts:
+            if not isinstance(req, dict):
+                fake._done(rec, 400)
+                self._send_json(400, error_body(400, "We could not parse the JSON body of your request."))
+                return
+            problem = fake._batch_problem(req)
+            if problem:
+                fake._done(rec, 400)
+                self._send_json(400, error_body(400, problem))
+                return
+            obj = fake._create_batch(req)
+            fake._done(rec, 200)
+            self._send_json(200, obj)
+            return
+        if method == "GET" and not parts:
+            with fake.lock:
+                data = [dict(b) for b in reversed(list(fake.batches.values()))]
+            fake._done(rec, 200)
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": data,
+                    "first_id": data[0]["id"] if data else None,
+                    "last_id": data[-1]["id"] if data else None,
+                    "has_more": False,
+                },
+            )
+            return
+        with fake.lock:
+            known = parts[0] in fake.batches if parts else False
+        if not known:
+            return self._not_found(rec, "batch")
+        if method == "GET" and len(parts) == 1:
+            obj = fake._advance_batch(parts[0])
+        elif method == "POST" and len(parts) == 2 and parts[1] == "cancel":
+            obj = fake._cancel_batch(parts[0])
+        else:
+            return self._not_found(rec, "batch route")
+        fake._done(rec, 200)
+        self._send_json(200, obj)
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name -> (filename, bytes)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[name] = (part.get_filename(), part.get_payload(decode=True) or b"")
+    return fields
+
+
+def _blocks(text: str, seed: str) -> list[str]:
+    """Chained hashes of each whole 128-token block of a prompt: block k's hash stands for the
+    exact prefix up to its end, so two prompts share a cached prefix exactly as far as their
+    hashes agree."""
+    size = CACHE_STEP_TOKENS * CHARS_PER_TOKEN
+    out, digest = [], hashlib.sha256(seed.encode()).hexdigest()
+    for start in range(0, len(text) - size + 1, size):
+        digest = hashlib.sha256((digest + text[start : start + size]).encode()).hexdigest()
+        out.append(digest)
+    return out
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -415,8 +563,18 @@ class FakeOpenAI:
         retry_after: int | float | str = 1,
         host: str = "127.0.0.1",
         port: int = 0,
+        prompt_cache: bool = False,
     ) -> None:
         self.responder = responder
+        self.prompt_cache = prompt_cache
+        self.cached_blocks: set[str] = set()
+        self.prompt_tokens_total = 0  # over every answer (batches included)
+        self.cached_tokens_total = 0
+        self.files: dict[str, dict] = {}
+        self.batches: dict[str, dict] = {}
+        self.batch_lines: list[tuple[str, str, dict]] = []  # (batch id, custom_id, body) of every line run
+        self._batch_outcomes: collections.deque = collections.deque()
+        self._batch_work: dict[str, dict] = {}
         self.latency = float(latency)
         self.max_in_flight = max_in_flight
         self.retry_after = retry_after
@@ -557,8 +715,14 @@ class FakeOpenAI:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         }
-        if reply.cached_tokens is not None:
-            usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens, "audio_tokens": 0}
+        cached = reply.cached_tokens
+        if cached is None and self.prompt_cache:
+            cached = self._cache_lookup(req, prompt_tokens)
+        if cached is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": cached, "audio_tokens": 0}
+        with self.lock:
+            self.prompt_tokens_total += prompt_tokens
+            self.cached_tokens_total += cached or 0
         return {
             "id": "chatcmpl-" + uuid.uuid4().hex,
             "object": "chat.completion",
@@ -574,7 +738,207 @@ class FakeOpenAI:
                 }
             ],
             "usage": usage,
+            "service_tier": req.get("service_tier") or "default",
         }
+
+    # -- prompt cache
+
+    def _cache_lookup(self, req: dict, prompt_tokens: int) -> int:
+        """Tokens of this prompt served from the cache; its own prefix is cached from now on."""
+        seed = f"{req.get('model')}\0{req.get('prompt_cache_key') or ''}"
+        blocks = _blocks(_prompt_text(req), seed)
+        with self.lock:
+            hit = 0
+            for digest in blocks:
+                if digest not in self.cached_blocks:
+                    break
+                hit += 1
+            self.cached_blocks.update(blocks)
+        cached = hit * CACHE_STEP_TOKENS
+        return min(cached, prompt_tokens) if cached >= CACHE_MIN_TOKENS else 0
+
+    # -- files and batches
+
+    def _add_file(self, data: bytes, filename: str, purpose: str) -> dict:
+        file_id = "file-" + uuid.uuid4().hex[:24]
+        obj = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+            "expires_at": None,
+            "status_details": None,
+        }
+        with self.lock:
+            self.files[file_id] = {"data": data, "object": obj}
+        return obj
+
+    def plan_batches(self, *outcomes: Any) -> None:
+        """Queue how the next created batches end (see the module docstring)."""
+        with self.lock:
+            self._batch_outcomes.extend(outcomes)
+
+    def finish_batches(self) -> None:
+        """Let every held batch complete on its next retrieve."""
+        with self.lock:
+            for work in self._batch_work.values():
+                if work["outcome"] == "hold":
+                    work["outcome"] = "completed"
+
+    def _batch_problem(self, req: dict) -> str | None:
+        with self.lock:
+            stored = self.files.get(req.get("input_file_id") or "")
+        if stored is None:
+            return f"Invalid 'input_file_id': {req.get('input_file_id')!r}."
+        if req.get("endpoint") != CHAT_PATH:
+            return f"Invalid 'endpoint': {req.get('endpoint')!r}; this server batches {CHAT_PATH} only."
+        if req.get("completion_window") != "24h":
+            return "Invalid 'completion_window': only '24h' is supported."
+        if stored["object"]["purpose"] != "batch":
+            return "The input file's purpose must be 'batch'."
+        return None
+
+    def _create_batch(self, req: dict) -> dict:
+        batch_id = "batch_" + uuid.uuid4().hex[:24]
+        now = int(time.time())
+        obj = {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": req["endpoint"],
+            "errors": None,
+            "input_file_id": req["input_file_id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": req.get("metadata"),
+        }
+        with self.lock:
+            outcome = self._batch_outcomes.popleft() if self._batch_outcomes else "completed"
+            self.batches[batch_id] = obj
+            self._batch_work[batch_id] = {"outcome": outcome}
+        return dict(obj)
+
+    def _cancel_batch(self, batch_id: str) -> dict:
+        with self.lock:
+            obj = self.batches[batch_id]
+            if obj["status"] in ("validating", "in_progress"):
+                self._batch_work[batch_id]["outcome"] = "cancelled"
+                obj.update(status="cancelling", cancelling_at=int(time.time()))
+            return dict(obj)
+
+    def _advance_batch(self, batch_id: str) -> dict:
+        """Run a batch on its first retrieve after creation (or after finish_batches)."""
+        with self.lock:
+            obj = self.batches[batch_id]
+            work = self._batch_work[batch_id]
+            if obj["status"] not in ("validating", "in_progress", "cancelling"):
+                return dict(obj)
+            outcome = work["outcome"]
+            if outcome == "hold":
+                obj.update(status="in_progress", in_progress_at=obj["in_progress_at"] or int(time.time()))
+                return dict(obj)
+            data = self.files[obj["input_file_id"]]["data"]
+        now = int(time.time())
+        if isinstance(outcome, tuple) and outcome[0] == "failed":
+            with self.lock:
+                obj.update(
+                    status="failed",
+                    failed_at=now,
+                    errors={
+                        "object": "list",
+                        "data": [{"code": "invalid_request", "message": outcome[1], "param": None, "line": None}],
+                    },
+                )
+                return dict(obj)
+        lines = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+        answered = len(lines)
+        if isinstance(outcome, tuple) and outcome[0] == "expired":
+            answered = int(outcome[1])
+        elif outcome == "cancelled":
+            answered = 0
+        outputs, errors = [], []
+        for index, line in enumerate(lines):
+            custom_id = line.get("custom_id")
+            if index >= answered:
+                code = "batch_cancelled" if outcome == "cancelled" else "batch_expired"
+                errors.append(
+                    {
+                        "id": "batch_req_" + uuid.uuid4().hex[:24],
+                        "custom_id": custom_id,
+                        "response": None,
+                        "error": {
+                            "code": code,
+                            "message": "This request could not be executed before the completion window expired."
+                            if code == "batch_expired"
+                            else "The batch was cancelled before this request executed.",
+                        },
+                    }
+                )
+                continue
+            with self.lock:
+                self.batch_lines.append((batch_id, custom_id, line.get("body") or {}))
+            status, body = self._batch_answer(line.get("body") or {})
+            record = {
+                "id": "batch_req_" + uuid.uuid4().hex[:24],
+                "custom_id": custom_id,
+                "response": {"status_code": status, "request_id": "req_" + uuid.uuid4().hex[:24], "body": body},
+                "error": None,
+            }
+            (outputs if status == 200 else errors).append(record)
+        out_id = self._add_file(_jsonl(outputs), "batch_output.jsonl", "batch_output")["id"] if outputs else None
+        err_id = self._add_file(_jsonl(errors), "batch_errors.jsonl", "batch_output")["id"] if errors else None
+        final = (
+            "completed" if outcome in ("completed", "hold") else "cancelled" if outcome == "cancelled" else "expired"
+        )
+        with self.lock:
+            obj.update(
+                status=final,
+                output_file_id=out_id,
+                error_file_id=err_id,
+                in_progress_at=obj["in_progress_at"] or now,
+                finalizing_at=now,
+                request_counts={"total": len(lines), "completed": len(outputs), "failed": len(errors)},
+                **{f"{final}_at": now},
+            )
+            return dict(obj)
+
+    def _batch_answer(self, req: dict) -> tuple[int, dict]:
+        """One batch line through the responder: (status code, body)."""
+        result: Any = None
+        if self.responder is not None:
+            try:
+                result = self.responder(req)
+            except Exception as exc:
+                self.errors.append(exc)
+                return 500, error_body(500, f"responder raised {type(exc).__name__}: {exc}")
+        if isinstance(result, Fault):
+            if result.kind == "status":
+                return result.code, result.body if result.body is not None else error_body(result.code)
+            if result.kind == "truncate":
+                return 200, self._completion(req, Reply(result.text, finish_reason="length"))
+            result = None
+        if result is None:
+            result = default_responder(req)
+        reply = Reply(result) if isinstance(result, str) else result
+        return 200, self._completion(req, reply)
+
+
+def _jsonl(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- CLI
@@ -587,6 +951,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency", type=float, default=0.0, help="seconds before each completion answer")
     ap.add_argument("--max-in-flight", type=int, default=None, help="429 beyond this many concurrent requests")
     ap.add_argument("--retry-after", default="1", help="Retry-After value for max-in-flight 429s")
+    ap.add_argument("--prompt-cache", action="store_true", help="cache prompt prefixes as OpenAI documents")
     args = ap.parse_args(argv)
 
     stop = threading.Event()
@@ -598,6 +963,7 @@ def main(argv: list[str] | None = None) -> int:
         retry_after=args.retry_after,
         host=args.host,
         port=args.port,
+        prompt_cache=args.prompt_cache,
     )
     with server:
         print(server.base_url, flush=True)
