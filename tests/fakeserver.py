@@ -405,6 +405,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop()
             return
 
+        cached = fake.cache_peek(req) if fake.prompt_cache else None  # what the cache held as the request arrived
         delay = fake.latency + (fault.seconds if fault is not None and fault.kind == "hang" else 0.0)
         if not fake._sleep(delay):  # server stopping: give up silently
             return self._drop()
@@ -417,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(result) if isinstance(result, str) else result
 
         fake._done(rec, 200)
-        self._send_json(200, fake._completion(req, reply))
+        self._send_json(200, fake._completion(req, reply, cached))
 
     # -- files and batches
 
@@ -702,7 +703,7 @@ class FakeOpenAI:
             return not self._stopping.is_set()
         return not self._stopping.wait(seconds)
 
-    def _completion(self, req: dict, reply: Reply) -> dict:
+    def _completion(self, req: dict, reply: Reply, cached: int | None = None) -> dict:
         content = reply.content
         prompt_tokens = reply.prompt_tokens if reply.prompt_tokens is not None else _estimate_tokens(_prompt_text(req))
         completion_tokens = (
@@ -715,9 +716,13 @@ class FakeOpenAI:
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
         }
-        cached = reply.cached_tokens
-        if cached is None and self.prompt_cache:
-            cached = self._cache_lookup(req, prompt_tokens)
+        if reply.cached_tokens is not None:
+            cached = reply.cached_tokens
+        elif self.prompt_cache:
+            cached = min(prompt_tokens, self.cache_peek(req) if cached is None else cached)
+            self._cache_insert(req)
+        else:
+            cached = None
         if cached is not None:
             usage["prompt_tokens_details"] = {"cached_tokens": cached, "audio_tokens": 0}
         with self.lock:
@@ -743,19 +748,22 @@ class FakeOpenAI:
 
     # -- prompt cache
 
-    def _cache_lookup(self, req: dict, prompt_tokens: int) -> int:
-        """Tokens of this prompt served from the cache; its own prefix is cached from now on."""
-        seed = f"{req.get('model')}\0{req.get('prompt_cache_key') or ''}"
-        blocks = _blocks(_prompt_text(req), seed)
+    def cache_peek(self, req: dict) -> int:
+        """Tokens of this prompt the cache holds now, as the request arrives (0 under 1,024)."""
+        hit = 0
         with self.lock:
-            hit = 0
-            for digest in blocks:
+            for digest in _blocks(_prompt_text(req), _cache_seed(req)):
                 if digest not in self.cached_blocks:
                     break
                 hit += 1
-            self.cached_blocks.update(blocks)
         cached = hit * CACHE_STEP_TOKENS
-        return min(cached, prompt_tokens) if cached >= CACHE_MIN_TOKENS else 0
+        return cached if cached >= CACHE_MIN_TOKENS else 0
+
+    def _cache_insert(self, req: dict) -> None:
+        """The prompt's prefix is cached once it has been processed."""
+        blocks = _blocks(_prompt_text(req), _cache_seed(req))
+        with self.lock:
+            self.cached_blocks.update(blocks)
 
     # -- files and batches
 
@@ -935,6 +943,11 @@ class FakeOpenAI:
             result = default_responder(req)
         reply = Reply(result) if isinstance(result, str) else result
         return 200, self._completion(req, reply)
+
+
+def _cache_seed(req: dict) -> str:
+    """Prompts share a cache by model and `prompt_cache_key` (which routes them to one machine)."""
+    return f"{req.get('model')}\0{req.get('prompt_cache_key') or ''}"
 
 
 def _jsonl(records: list[dict]) -> bytes:

@@ -302,3 +302,115 @@ def test_standalone_cli_prints_base_url_and_serves():
         _, err = proc.communicate(timeout=5)
     assert proc.returncode == 0
     assert "count=1" in err
+
+
+# --------------------------------------------------------------------------- prompt cache and Batch API
+
+LONG = "The shared instructions and worked examples of one reader. " * 100  # 5,900 characters: 1,475 tokens
+
+
+def test_prompt_cache_serves_an_exact_prefix_of_1024_tokens_or_more_in_steps_of_128():
+    with FakeOpenAI(prompt_cache=True) as server:
+        client = make_client(server)
+
+        def cached(system: str, user: str, **kw) -> int:
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            response = client.chat.completions.create(model="gpt-4o-mini", messages=messages, **kw)
+            return response.usage.prompt_tokens_details.cached_tokens
+
+        assert cached(LONG, "concept one") == 0  # nothing seen before
+        # The same 5,900 characters then a different ending: 11 whole blocks of 128 tokens (512 characters) shared.
+        assert cached(LONG, "concept two") == 1408
+        assert cached(LONG[:3000], "short") == 0  # a shared prefix under 1,024 tokens is never served
+        assert cached("x" + LONG, "concept three") == 0  # one character more at the start: no exact prefix
+        assert cached(LONG, "concept four", prompt_cache_key="reader-a") == 0  # another key routes elsewhere
+        assert cached(LONG, "concept five", prompt_cache_key="reader-a") == 1408
+        assert server.cached_tokens_total == 2816
+        assert server.prompt_tokens_total > 5 * 1400
+
+
+def test_requests_in_flight_together_do_not_share_the_prefix():
+    with FakeOpenAI(prompt_cache=True, latency=0.3) as server:
+        client = make_client(server)
+        results = []
+
+        def one(n: int) -> None:
+            messages = [{"role": "system", "content": LONG}, {"role": "user", "content": f"concept {n}"}]
+            response = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            results.append(response.usage.prompt_tokens_details.cached_tokens)
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        one(4)
+        assert results == [0, 0, 0, 1408]
+
+
+def batch_lines(n: int) -> bytes:
+    lines = [
+        {
+            "custom_id": f"r{i}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"Explain item {i}."}]},
+        }
+        for i in range(n)
+    ]
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def test_batch_round_trip_with_the_real_client():
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        uploaded = client.files.create(file=("input.jsonl", batch_lines(3)), purpose="batch")
+        assert uploaded.purpose == "batch" and uploaded.bytes == len(batch_lines(3))
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h", metadata={"run": "1"}
+        )
+        assert batch.status == "validating" and batch.metadata == {"run": "1"}
+        done = client.batches.retrieve(batch.id)
+        assert done.status == "completed" and done.error_file_id is None
+        assert (done.request_counts.total, done.request_counts.completed) == (3, 3)
+        lines = [json.loads(line) for line in client.files.content(done.output_file_id).text.splitlines()]
+        assert [line["custom_id"] for line in lines] == ["r0", "r1", "r2"]
+        assert all(line["response"]["status_code"] == 200 for line in lines)
+        assert lines[0]["response"]["body"]["choices"][0]["message"]["content"]
+        assert [b.id for b in client.batches.list()] == [batch.id]
+        assert [custom_id for _, custom_id, _ in server.batch_lines] == ["r0", "r1", "r2"]
+        assert client.batches.retrieve(batch.id).status == "completed" and len(server.batch_lines) == 3  # runs once
+
+
+def test_batch_outcomes_expired_held_failed_and_bad_requests():
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        file_id = client.files.create(file=("input.jsonl", batch_lines(3)), purpose="batch").id
+        server.plan_batches(("expired", 1), "hold", ("failed", "line 2: bad model"))
+
+        def create():
+            return client.batches.create(
+                input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+
+        expired = client.batches.retrieve(create().id)
+        assert expired.status == "expired" and expired.request_counts.completed == 1
+        errors = [json.loads(line) for line in client.files.content(expired.error_file_id).text.splitlines()]
+        assert [(e["custom_id"], e["error"]["code"]) for e in errors] == [
+            ("r1", "batch_expired"),
+            ("r2", "batch_expired"),
+        ]
+        held = create()
+        assert client.batches.retrieve(held.id).status == "in_progress"
+        server.finish_batches()
+        assert client.batches.retrieve(held.id).status == "completed"
+        failed = client.batches.retrieve(create().id)
+        assert failed.status == "failed" and failed.errors.data[0].message == "line 2: bad model"
+        with pytest.raises(openai.BadRequestError, match="completion_window"):
+            client.batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="1h")
+        with pytest.raises(openai.NotFoundError):
+            client.batches.retrieve("batch_missing")
+        with pytest.raises(openai.BadRequestError, match="input_file_id"):
+            client.batches.create(
+                input_file_id="file-missing", endpoint="/v1/chat/completions", completion_window="24h"
+            )
