@@ -73,6 +73,14 @@ class PluginConfig(base.Config):
     """The branch the pages' edit links point to."""
     allow_pending = c.Type(bool, default=False)
     """A strict build lists pairs still waiting for their text instead of failing (`glossary build --allow-pending`)."""
+    examples = c.Type(int, default=2)
+    """How many of a reader's curated texts its prompts show as worked examples (0: none); see texts/prompts.py."""
+    service_tier = c.Choice(("default", "flex", "auto", "priority"), default="default")
+    """The OpenAI service tier: `flex` bills at Batch API rates on the synchronous path, with slower answers."""
+    flex_timeout = c.Type(float, default=900.0)
+    """Seconds a flex request may take (more than 0; OpenAI suggests 15 minutes)."""
+    flex_fallback = c.Type(float, default=600.0)
+    """Seconds of flex refusing every request (429) before the rest of the run uses the default tier (0 or more)."""
 
     def validate(self):
         """MkDocs' check of each option, GLOSSARY_* overrides applied first; then the rules between values."""
@@ -126,6 +134,12 @@ def rule_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(("model", "must not be empty"))
     if values["max_cost"] is not None and values["max_cost"] < 0:
         problems.append(("max_cost", f"must not be negative, not {values['max_cost']}"))
+    if values["examples"] < 0:
+        problems.append(("examples", f"must not be negative, not {values['examples']}"))
+    if values["flex_timeout"] <= 0:
+        problems.append(("flex_timeout", f"must be a positive number of seconds, not {values['flex_timeout']}"))
+    if values["flex_fallback"] < 0:
+        problems.append(("flex_fallback", f"must not be negative, not {values['flex_fallback']}"))
     return problems + _language_problems(values)
 
 
@@ -176,6 +190,10 @@ class Settings:
     max_cost: float | None
     edit_branch: str
     allow_pending: bool
+    examples: int
+    service_tier: str
+    flex_timeout: float
+    flex_fallback: float
 
     @property
     def concepts_path(self) -> Path:

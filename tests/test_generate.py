@@ -344,7 +344,9 @@ def test_cached_prompt_tokens_are_recorded_and_priced(site, server):
     usage = read_pair(site, "lora", "chef")[0]["usage"]
     assert usage["prompt_tokens"] == 2000 and usage["cached_tokens"] == 1536 and usage["completion_tokens"] == 300
     assert usage["cost_usd"] == pytest.approx((464 * 0.15 + 1536 * 0.075 + 300 * 0.60) / 1e6, abs=1e-6)
-    assert "2,000 input tokens (1,536 cached by the server), 300 output tokens" in result.output
+    assert "2,000 input tokens (1,536 cached by the server, 77%), 300 output tokens" in result.output
+    assert "cost $0.0004 (list price $0.0005: $0.0001 saved by the prompt cache)" in result.output
+    assert "lora/chef: generated (2,300 (1,536 cached) tokens" in result.output  # per pair too
 
 
 def test_only_generate_calls_a_model(site, server):
@@ -451,8 +453,8 @@ def test_a_long_run_asks_at_once_and_builds_later_prompts_while_waiting(tmp_path
     root = tmp_path / "site"
     write_glossary(root, extra_concepts=10)
     built: list[int] = []
-    build = generate_module.build_messages
-    monkeypatch.setattr(generate_module, "build_messages", lambda *a, **k: built.append(1) or build(*a, **k))
+    build = generate_module.PromptPlan.prompt
+    monkeypatch.setattr(generate_module.PromptPlan, "prompt", lambda *a, **k: built.append(1) or build(*a, **k))
     prompts_built_at_arrival: list[int] = []
 
     def responder(request_json: dict) -> str:
@@ -461,8 +463,8 @@ def test_a_long_run_asks_at_once_and_builds_later_prompts_while_waiting(tmp_path
 
     env.responder = responder
     generate(root, "--jobs", "2")
-    assert len(prompts_built_at_arrival) == 24 and len(built) == 24
-    assert prompts_built_at_arrival[0] <= 4  # two workers per request in flight; one task per pair built all 24 first
+    assert len(prompts_built_at_arrival) == 24 and len(built) == 24 + 2  # and the first of each reader's, to order them
+    assert prompts_built_at_arrival[0] <= 6  # two workers per request in flight; one task per pair built all 24 first
 
 
 def test_adaptive_concurrency_under_a_server_limit(tmp_path, env):
@@ -623,9 +625,11 @@ def test_dry_run_lists_why_each_pair_would_be_generated_and_its_cost(site, serve
     )
     assert re.search(r"matrix-rank\s+│\s+lawyer\s+│\s+missing", result.output)
     assert re.search(
-        r"Would generate 4 pairs with gpt-4o-mini \(0 from cache\): ~[\d,]+ input \+ ~[\d,]+ output tokens, estimated cost \$0\.\d+",
+        r"Would generate 4 pairs with gpt-4o-mini \(0 from the response cache\), prompts laid out persona-first: "
+        r"~[\d,]+ input tokens \(~0 expected from the server's prompt cache\) \+ ~[\d,]+ output tokens",
         result.output,
-    )
+    ), result.output
+    assert re.search(r"Estimated cost: list price \$0\.\d+; with the prompt cache \$0\.\d+\.", result.output)
     assert server.count == 2 and snapshot(site) == files
     status = glossary(site, "status")
     assert "Generating 4 pairs with gpt-4o-mini" in status.output and "about $" in status.output
@@ -639,10 +643,9 @@ def test_dry_run_knows_what_the_cache_holds(site, server):
     generate(site)
     path.write_text(text, encoding="utf-8")
     result = generate(site, "--dry-run")
-    assert (
-        "Would generate 2 pairs with gpt-4o-mini (2 from cache): ~0 input + ~0 output tokens, estimated cost $0."
-        in result.output
-    )
+    assert "Would generate 2 pairs with gpt-4o-mini (2 from the response cache)" in result.output
+    assert "~0 input tokens (~0 expected from the server's prompt cache) + ~0 output tokens" in result.output
+    assert "Estimated cost: list price $0; with the prompt cache $0." in result.output
     assert re.search(r"lora\s+│\s+chef\s+│\s+stale: concept changed\s+│\s+0\s+│\s+cached", result.output), result.output
 
 

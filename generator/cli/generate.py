@@ -8,33 +8,31 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from generator.cli.options import (
     GlossaryCommand,
     config_option,
 )
 from generator.cli.options import console as make_console
+from generator.cli.runreport import dry_run as _dry_run
+from generator.cli.runreport import report_markdown, summary_table, tokens, totals_line
 from generator.errors import ConfigError, GlossaryError, ModelError
 from generator.inputs.load import load_glossary
-from generator.inputs.schemas import Glossary
-from generator.llm.cache import Memo, request_key
 from generator.llm.calls import CallError, ModelCaller
 from generator.llm.client import redact
-from generator.llm.costs import estimate, format_cost, price_for
-from generator.settings import Settings, load_settings
-from generator.texts.prompts import build_messages
-from generator.texts.status import ORPHAN, PairStatus
+from generator.llm.costs import format_cost, price_for
+from generator.settings import load_settings
+from generator.texts.prompts import plan_prompts
+from generator.texts.status import ORPHAN, PairStatus, glossary_status
 from generator.texts.store import Store, atomic_write
 from generator.writing.answers import Rejected
 from generator.writing.failures import save_failures
 from generator.writing.generate import (
     Pipeline,
-    Plan,
     Run,
     _check_names,
     _why,
+    edition_prompts,
     make_plan,
     remove_stale_temp_files,
     stamp_edited,
@@ -90,164 +88,11 @@ class Progress:
 
 def _outcome(r: PairResult) -> str:
     if r.state == "generated":
-        source = "from cache" if r.cached else f"{_tokens(r.usage)} tokens, {format_cost(r.cost)}"
+        source = "from cache" if r.cached else f"{tokens(r.usage)} tokens, {format_cost(r.cost)}"
         return f"generated ({source}{', ' + r.check if r.check else ''})"
     if r.state == "skipped":
         return f"not started ({r.error})"
     return f"FAILED: {r.error}"
-
-
-def _tokens(usage: dict) -> str:
-    return f"{(usage.get('prompt_tokens') or 0) + (usage.get('completion_tokens') or 0):,}"
-
-
-# --------------------------------------------------------------------------- output
-
-
-def summary_table(results: list[PairResult], limit: int = 60) -> Table:
-    table = Table(title="Generation summary")
-    for name in ("concept", "persona", "result", "tokens", "cost"):
-        table.add_column(name, justify="right" if name in ("tokens", "cost") else "left")
-    shown = results if len(results) <= limit else [r for r in results if r.state != "generated"][:limit]
-    for r in shown:
-        if r.state == "generated":
-            state = "[green]generated[/]" + (" (cache)" if r.cached else "") + (f", {r.check}" if r.check else "")
-        elif r.state == "skipped":
-            state = f"[yellow]not started[/]: {escape(r.error)}"
-        else:
-            state = f"[red]failed[/]: {escape(r.error)}"
-        table.add_row(
-            r.concept,
-            _persona_label(r),
-            state,
-            _tokens(r.usage),
-            "cache" if r.cached and r.state == "generated" else format_cost(r.cost),
-        )
-    return table
-
-
-def totals_line(results: list[PairResult], caller: ModelCaller, seconds: float) -> str:
-    generated = [r for r in results if r.state == "generated"]
-    cached = sum(1 for r in generated if r.cached)
-    failed = sum(1 for r in results if r.state == "failed")
-    skipped = sum(1 for r in results if r.state == "skipped")
-    u = caller.stats.usage
-    spent = (
-        "unknown (no price for the model)"
-        if caller.stats.unpriced and not caller.stats.spent
-        else format_cost(caller.stats.spent)
-    )
-    parts = [
-        f"{len(generated)} generated ({cached} from cache)",
-        f"{failed} failed",
-    ]
-    if skipped:
-        parts.append(f"{skipped} not started")
-    line = ", ".join(parts) + f" in {seconds:.1f} s."
-    line += (
-        f" {caller.stats.requests} request{'s' if caller.stats.requests != 1 else ''}"
-        f" ({caller.stats.rate_limited} rate limited, {caller.stats.retries} retried),"
-        f" {u.get('prompt_tokens', 0):,} input tokens ({u.get('cached_tokens', 0):,} cached by the server),"
-        f" {u.get('completion_tokens', 0):,} output tokens, cost {spent}."
-    )
-    return line
-
-
-def report_markdown(
-    settings: Settings, results: list[PairResult], caller: ModelCaller | None, seconds: float, notes: list[str]
-) -> str:
-    """A Markdown report for a pull request body."""
-    out = ["## Generated explanations", ""]
-    check = (
-        f"checked for faithfulness by `{settings.judge}`"
-        if settings.verify
-        else "**not** checked for faithfulness (verify is off)"
-    )
-    out += [
-        f"Model `{settings.model}` (temperature {settings.temperature:g}, max {settings.max_tokens} tokens), {check}.",
-        "",
-    ]
-    if caller is not None:
-        out += [totals_line(results, caller, seconds), ""]
-    if not results:
-        out += ["Nothing to generate: every explanation is up to date.", ""]
-    rows = [r for r in results if r.state == "generated"]
-    if rows:
-        out += ["| Concept | Persona | Why | Check | Tokens | Cost |", "|---|---|---|---|---:|---:|"]
-        for r in rows[:500]:
-            out.append(
-                f"| `{r.concept}` | `{_persona_label(r)}` | {r.why} | {r.check or 'not checked'} | {_tokens(r.usage)} | {'cache' if r.cached else format_cost(r.cost)} |"
-            )
-        if len(rows) > 500:
-            out.append(f"| ... | {len(rows) - 500} more | | | | |")
-        out.append("")
-    failed = [r for r in results if r.state == "failed"]
-    if failed:
-        out += [f"### Failed ({len(failed)})", ""]
-        out += [f"- `{r.concept}` / `{_persona_label(r)}`: {r.error}" for r in failed]
-        out.append("")
-    skipped = [r for r in results if r.state == "skipped"]
-    if skipped:
-        out += [f"### Not started ({len(skipped)}): the spending cap was reached", ""]
-        out += [f"- `{r.concept}` / `{_persona_label(r)}`" for r in skipped[:200]]
-        out.append("")
-    for note in notes:
-        out.append(f"> {note}")
-    return redact("\n".join(out).rstrip() + "\n")
-
-
-def _persona_label(item) -> str:
-    """A persona as tables show it: `jp-cpa (ja)` for a text in another language than the source."""
-    return item.persona + (f" ({item.language})" if item.language else "")
-
-
-def _dry_run(console: Console, glossary: Glossary, settings: Settings, plan: Plan, force: bool) -> None:
-    if not plan.todo:
-        console.print("Nothing to generate: every selected pair is fresh, curated or a draft.")
-        return
-    memo = Memo(settings.cache_path) if (settings.cache_path / "calls").is_dir() and not force else None
-    table = Table(title="Would generate")
-    for name in ("concept", "persona", "why", "est. tokens", "est. cost"):
-        table.add_column(name, justify="right" if name.startswith("est.") else "left")
-    uncached = []
-    for s in plan.todo:
-        edition = plan.editions[s.language]
-        concept, persona = edition.glossary.concepts[s.concept], edition.glossary.personas[s.persona]
-        key = request_key(
-            settings.model,
-            build_messages(edition.glossary, concept, persona, edition.language),
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            response_format=None,
-        )
-        if memo is not None and key in memo:
-            table.add_row(s.concept, _persona_label(s), _why(s), "0", "cached")
-            continue
-        uncached.append((s.concept, s.persona))
-        found = estimate(glossary, settings, [(s.concept, s.persona)])
-        table.add_row(
-            s.concept,
-            _persona_label(s),
-            _why(s),
-            f"{found['input_tokens'] + found['output_tokens']:,}",
-            format_cost(found["cost"]),
-        )
-    if memo is not None:
-        memo.close()
-    console.print(table)
-    found = estimate(glossary, settings, uncached)
-    cached = len(plan.todo) - len(uncached)
-    cost = (
-        format_cost(found["cost"])
-        if found["cost"] is not None
-        else f"unknown (no price for {settings.model}; add it under the plugin's `prices:` in mkdocs.yml)"
-    )
-    console.print(
-        f"Would generate {len(plan.todo)} pair{'s' if len(plan.todo) != 1 else ''} with {settings.model}"
-        f" ({cached} from cache): ~{found['input_tokens']:,} input + ~{found['output_tokens']:,} output tokens, estimated cost {cost}."
-        + (" Includes the faithfulness check." if settings.verify else ""),
-        markup=False,
-    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -297,10 +142,11 @@ def generate_command(
     store = plan.editions[None].store if None in plan.editions else Store(settings.concepts_path)
     for s in plan.broken:
         console.print(f"skipped {s.label}: {s.describe()} (fix or delete the file)", markup=False)
+    prompts = {key: edition_prompts(plan, key, settings.examples) for key in plan.editions}
     if dry_run:
         for note in plan.notes:
             console.print(f"note: {note}", markup=False)
-        _dry_run(console, glossary, settings, plan, force)
+        _dry_run(console, glossary, settings, plan, force, prompts)
         return
     remove_stale_temp_files(store)
     stamped = stamp_edited(plan.editions, plan.statuses)
@@ -334,7 +180,9 @@ def generate_command(
         settings, jobs=settings.jobs, max_cost=settings.max_cost
     )  # the key is checked here, before any request
     progress = Progress(console, len(plan.todo))
-    run = Run(settings, glossary, store, caller, force=force, progress=progress, editions=plan.editions)
+    run = Run(
+        settings, glossary, store, caller, force=force, progress=progress, editions=plan.editions, prompts=prompts
+    )
     started = time.monotonic()
     fatal: ModelError | None = None
     try:
@@ -406,8 +254,10 @@ def preview_command(concept: str, persona: str, config_file: str = "mkdocs.yml")
     _check_names((persona,), glossary.personas, "persona", settings.personas_dir)
     if glossary.concepts[concept].draft:
         click.echo(f"note: {concept} is a draft; `generate` skips it until it has key facts", err=True)
+    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    prompts = plan_prompts(glossary, statuses, [(concept, persona)], settings.examples)
     caller = ModelCaller(settings, jobs=1)
-    pipeline = Pipeline(settings, glossary, caller)
+    pipeline = Pipeline(settings, glossary, caller, prompts=prompts)
 
     async def go() -> Body:
         try:
@@ -420,5 +270,5 @@ def preview_command(concept: str, persona: str, config_file: str = "mkdocs.yml")
     except (Rejected, CallError) as exc:
         raise GlossaryError(f"{concept}/{persona}: {redact(str(exc))}") from None
     click.echo(body.text, nl=False)
-    where = "from the cache" if body.cached else f"{_tokens(body.usage)} tokens, {format_cost(body.cost)}"
+    where = "from the cache" if body.cached else f"{tokens(body.usage)} tokens, {format_cost(body.cost)}"
     click.echo(f"\n[{concept}/{persona} by {settings.model}, {where}; not checked and not saved]", err=True)

@@ -24,7 +24,8 @@ from typing import Any
 from generator.errors import ModelError
 from generator.llm.cache import Memo, request_key
 from generator.llm.client import host_label, make_client, redact
-from generator.llm.costs import add_usage, usage_cost
+from generator.llm.costs import add_usage, list_cost, usage_cost
+from generator.llm.tiers import TierPolicy
 from generator.settings import Settings
 
 MAX_ATTEMPTS = 5  # for 5xx, timeouts and dropped connections
@@ -214,6 +215,7 @@ class CallStats:
     rate_limited: int = 0
     retries: int = 0
     spent: float = 0.0  # dollars for answers received in this run
+    list_price: float = 0.0  # what they would cost undiscounted: no prompt cache, default tier
     unpriced: int = 0  # answers from a model without a price
     usage: dict = field(default_factory=dict)
 
@@ -238,6 +240,8 @@ class ModelCaller:
         self.stats = CallStats()
         self.fatal: ModelError | None = None
         self._token_param = "max_tokens"  # switched to max_completion_tokens if the server asks for it
+        self.tier = TierPolicy(settings)
+        self._cache_key_param = True  # dropped if the server does not know prompt_cache_key
 
     # -- public
 
@@ -249,13 +253,22 @@ class ModelCaller:
         max_tokens: int,
         response_format: dict | None = None,
         bypass_cache: bool = False,
+        cache_key: str | None = None,
+        also: tuple[list[dict], ...] = (),
     ) -> CallResult:
-        """One answer: from the cache unless bypassed, else from the server (then cached)."""
+        """One answer: from the cache unless bypassed, else from the server (then cached).
+
+        `cache_key` is sent as `prompt_cache_key`; like the service tier it changes no answer, so
+        neither is part of the cache key on disk. `also`: the same request laid out otherwise, whose
+        answer (if the cache on disk has one) is as good."""
         key = request_key(
             model, messages, temperature=temperature, max_tokens=max_tokens, response_format=response_format
         )
         if not bypass_cache:
             hit = self.memo.get(key)
+            for other in also:
+                if hit is None:
+                    hit = self.memo.get(request_key(model, other, temperature=temperature, max_tokens=max_tokens))
             if hit is not None:
                 self.stats.cache_hits += 1
                 return CallResult(
@@ -272,17 +285,24 @@ class ModelCaller:
         params: dict[str, Any] = {"temperature": temperature}
         if response_format is not None:
             params["response_format"] = response_format
+        if cache_key:
+            params["prompt_cache_key"] = cache_key
         response = await self._request(model, messages, params, max_tokens)
+        return self.record(model, key, response, self.tier.billed_as(getattr(response, "service_tier", None)))
+
+    def record(self, model: str, key: str, response: Any, tier: str) -> CallResult:
+        """Count, price and cache one answer from the server (a Chat Completions response)."""
         if not getattr(response, "choices", None):
             raise CallError("the server answered without any choice")
         choice = response.choices[0]
         message = choice.message
         usage = _usage(response)
-        cost = usage_cost(self.settings, model, usage)
+        cost = usage_cost(self.settings, model, usage, tier)
         if cost is None:
             self.stats.unpriced += 1
         else:
             self.stats.spent += cost
+            self.stats.list_price += list_cost(self.settings, model, usage) or 0.0
         spending = SPENDING.get()
         if spending is not None:
             spending["calls"] = spending.get("calls", 0) + 1
@@ -354,8 +374,10 @@ class ModelCaller:
                 if failures == limited == 0:
                     self._check_budget()  # again: the budget may have run out while this call waited
                 self.stats.requests += 1
+                if not self._cache_key_param:
+                    params.pop("prompt_cache_key", None)
                 response = await self.client.chat.completions.create(
-                    model=model, messages=messages, **params, **{self._token_param: max_tokens}
+                    model=model, messages=messages, **params, **self.tier.params(), **{self._token_param: max_tokens}
                 )
             except openai.RateLimitError as exc:
                 self.limiter.release()
@@ -366,10 +388,13 @@ class ModelCaller:
                     raise self._stop(
                         f"the server at {host_label()} says the account is out of quota (HTTP 429 insufficient_quota: {_server_message(exc)}); add credit or use another key"
                     ) from None
-                limited += 1
+                flex = self.tier.current == "flex"
+                if self.tier.refused():
+                    limited = 0  # the default tier starts its own count
+                limited += 0 if flex else 1  # flex's 429s are bounded by the wait before the fall-back
                 self.stats.rate_limited += 1
                 delay = parse_retry_after(exc.response.headers)
-                self.limiter.rate_limited_for(delay if delay is not None else backoff(limited))
+                self.limiter.rate_limited_for(delay if delay is not None else backoff(max(1, limited)))
                 last_error = f"rate limited (HTTP 429): {_server_message(exc)}"
                 if limited >= MAX_RATE_LIMITED:
                     raise CallError(f"still rate limited after {limited} tries: {last_error}") from None
@@ -397,6 +422,13 @@ class ModelCaller:
                 ):
                     self._token_param = "max_completion_tokens"  # newer OpenAI models; not counted as a retry
                     continue
+                if exc.param == "prompt_cache_key" and self._cache_key_param:
+                    self._cache_key_param = False  # a server without prompt caching; not counted as a retry
+                    continue
+                if exc.param == "service_tier":
+                    raise self._stop(
+                        f"the server at {host_label()} does not offer service_tier {self.tier.current!r} for model {model!r} (HTTP 400: {message}); set `service_tier: default` under the glossary plugin in mkdocs.yml, or use a model that supports it"
+                    ) from None
                 if exc.param in FATAL_PARAMS:
                     raise self._stop(
                         f"the server at {host_label()} rejected the request parameter {exc.param!r} for model {model!r} (HTTP 400: {message}); change it under the glossary plugin in mkdocs.yml"
@@ -412,7 +444,9 @@ class ModelCaller:
                 delay = parse_retry_after(exc.response.headers)
             except openai.APITimeoutError:
                 failures += 1
-                last_error = f"no answer within the {self.settings.timeout:g} s timeout"
+                last_error = (
+                    f"no answer within the {self.tier.params().get('timeout', self.settings.timeout):g} s timeout"
+                )
                 delay = None
             except openai.APIConnectionError as exc:
                 failures += 1
@@ -427,6 +461,7 @@ class ModelCaller:
                 self.limiter.release()
                 released = True
                 self.limiter.succeeded(ticket)
+                self.tier.answered()
                 return response
             finally:
                 if not released:

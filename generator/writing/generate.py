@@ -19,11 +19,11 @@ from generator.errors import ConfigError, ModelError
 from generator.inputs.schemas import Concept, Glossary, Persona
 from generator.llm.calls import SPENDING, BudgetReached, CallError, ModelCaller
 from generator.llm.client import redact
-from generator.llm.costs import add_usage, usage_cost
+from generator.llm.costs import CACHE_MIN_TOKENS, add_usage, estimate_tokens, usage_cost
 from generator.settings import Settings
 from generator.texts.editions import Edition, all_status, editions
 from generator.texts.fingerprint import CONTENT_INPUTS, combine
-from generator.texts.prompts import build_messages
+from generator.texts.prompts import PromptPlan, plan_prompts
 from generator.texts.status import (
     BROKEN,
     CURATED,
@@ -43,16 +43,27 @@ from generator.writing.results import Body, PairResult
 class Pipeline:
     """Generates the bodies of pairs; shared by `generate` and `preview`."""
 
-    def __init__(self, settings: Settings, glossary: Glossary, caller: ModelCaller, *, force: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        glossary: Glossary,
+        caller: ModelCaller,
+        *,
+        force: bool = False,
+        prompts: PromptPlan | None = None,
+    ):
         self.settings = settings
         self.glossary = glossary
         self.caller = caller
         self.force = force
+        self.prompts = prompts or PromptPlan()
 
     async def body(self, concept: Concept, persona: Persona, feedback: list[str] | None = None) -> Body:
         """One cleaned body: truncation retried once with twice the room, a bad answer once more."""
         s = self.settings
-        messages = build_messages(self.glossary, concept, persona, s.language, feedback=feedback)
+        prompt = self.prompts.prompt(self.glossary, concept, persona, s.language, feedback=feedback)
+        messages = prompt.messages
+        also = () if feedback else (self.prompts.other_layout(self.glossary, concept, persona, s.language).messages,)
         max_tokens = s.max_tokens
         bypass = self.force
         grown = retried = False
@@ -60,7 +71,9 @@ class Pipeline:
         cost: float | None = 0.0
         cached = True
         while True:
-            result = await self.caller.complete(s.model, messages, s.temperature, max_tokens, bypass_cache=bypass)
+            result = await self.caller.complete(
+                s.model, messages, s.temperature, max_tokens, bypass_cache=bypass, cache_key=prompt.cache_key, also=also
+            )
             add_usage(usage, _token_usage(result.usage))
             cost = None if cost is None or result.cost is None else cost + result.cost
             cached = cached and result.cached
@@ -185,6 +198,14 @@ def stamp_edited(stores: Store | dict[str | None, Edition], statuses: list[PairS
     return stamped
 
 
+def edition_prompts(plan: Plan, key: str | None, count: int) -> PromptPlan:
+    """The prompt layout and worked examples for one language's pairs in a plan."""
+    edition = plan.editions[key]
+    statuses = [s for s in plan.statuses if s.language == key]
+    pairs = [(s.concept, s.persona) for s in plan.todo if s.language == key]
+    return plan_prompts(edition.glossary, statuses, pairs, count)
+
+
 class Progress(Protocol):
     """Told about every finished pair (the CLI shows a bar or a line)."""
 
@@ -204,6 +225,7 @@ class Run:
         force: bool,
         progress: Progress,
         editions: dict[str | None, Edition] | None = None,
+        prompts: dict[str | None, PromptPlan] | None = None,
     ):
         self.settings = settings
         self.glossary = glossary
@@ -211,9 +233,13 @@ class Run:
         self.caller = caller
         self.force = force
         self.editions = editions or {store.language: Edition(settings.language, settings, glossary, store)}
+        self.prompts = {key: (prompts or {}).get(key) or PromptPlan() for key in self.editions}
         self.pipelines = {
-            key: Pipeline(e.settings, e.glossary, caller, force=force) for key, e in self.editions.items()
+            key: Pipeline(e.settings, e.glossary, caller, force=force, prompts=self.prompts[key])
+            for key, e in self.editions.items()
         }
+        self._warm: dict[tuple, asyncio.Event] = {}  # prefix group -> set once its first request was answered
+        self._leaders: set[tuple] = set()
         self.progress = progress
         self.results: dict[tuple[str, str, str | None], PairResult] = {}
         self.judge = faithfulness if settings.verify else None
@@ -222,7 +248,7 @@ class Run:
         # Twice as many workers as requests may be in flight, each taking the next pair when done:
         # a pair's prompt is built while others wait for answers. One task per pair built every
         # prompt of the run before the first request left (seconds, for tens of thousands).
-        pending = iter(todo)
+        pending = iter(self.order(todo))
 
         async def worker() -> None:
             for status in pending:
@@ -234,6 +260,38 @@ class Run:
                     group.create_task(worker())
         except* ModelError as errors:
             raise errors.exceptions[0] from None
+
+    def order(self, todo: list[PairStatus]) -> list[PairStatus]:
+        """Pairs sharing a prompt prefix one after another, the first of every group at the front.
+
+        OpenAI caches a prefix once a request with it was processed, so requests sent together all
+        pay for it in full. Where the shared prefix is long enough to be cached, the first request of
+        each group goes alone and the rest of its group waits for its answer (`_wait_for_cache`)."""
+        groups: dict[tuple, list[PairStatus]] = {}
+        for status in todo:
+            groups.setdefault(self._group(status), []).append(status)
+        for group, members in groups.items():
+            first = members[0]
+            edition = self.editions[first.language]
+            concept, persona = edition.glossary.concepts[first.concept], edition.glossary.personas[first.persona]
+            prompt = self.prompts[first.language].prompt(edition.glossary, concept, persona, edition.language)
+            if len(members) > 1 and estimate_tokens(prompt.prefix) >= CACHE_MIN_TOKENS:
+                self._warm[group] = asyncio.Event()
+                self._leaders.add((first.concept, first.persona, first.language))
+        return [members[0] for members in groups.values()] + [s for members in groups.values() for s in members[1:]]
+
+    def _group(self, status: PairStatus) -> tuple:
+        return status.language, self.prompts[status.language].group(status.concept, status.persona)
+
+    async def _wait_for_cache(self, status: PairStatus) -> None:
+        event = self._warm.get(self._group(status))
+        if event is not None and (status.concept, status.persona, status.language) not in self._leaders:
+            await event.wait()
+
+    def _cache_warm(self, status: PairStatus) -> None:
+        event = self._warm.get(self._group(status))
+        if event is not None:
+            event.set()
 
     async def one(self, status: PairStatus) -> None:
         started = time.monotonic()
@@ -266,8 +324,12 @@ class Run:
         ground = edition.glossary.ground_truth(status.concept)  # what every language is checked against
         pipeline = self.pipelines[status.language]
         feedback = None
+        await self._wait_for_cache(status)
         for round_ in (1, 2):  # the findings of the first attempt are fed back once
-            body = await pipeline.body(concept, persona, feedback)
+            try:
+                body = await pipeline.body(concept, persona, feedback)
+            finally:
+                self._cache_warm(status)
             add_usage(result.usage, body.usage)
             verdict = None
             # The checks that need no model go first: a text they reject costs no judge call.
@@ -305,7 +367,7 @@ class Run:
             if current is not None and current.curated:
                 raise Rejected("not written: the text was edited during the run, and edits are kept")
         usage = dict(result.usage)
-        cost = usage_cost(self.settings, self.settings.model, usage)
+        cost = usage_cost(self.settings, self.settings.model, usage, self.caller.tier.billed_as(None))
         if cost is not None:
             usage["cost_usd"] = round(cost, 6)
         meta: dict[str, Any] = {
