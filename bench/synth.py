@@ -120,6 +120,11 @@ EXTRA_PERSONAS = {
 }
 
 
+def _link_safe(url: str) -> str:
+    """A corpus URL as the concept schema accepts it: the characters that end a link percent-encoded."""
+    return "".join(f"%{ord(ch):02X}" if ch in " \"'()[]{}<>" else ch for ch in url)
+
+
 @dataclass
 class Term:
     slug: str
@@ -295,7 +300,8 @@ class Synth:
                     names_seen.add(alias.casefold())
                     aliases.append(alias)
             sources = [
-                {"title": str(r["link_title"]).strip(), "url": str(r["link_url"]).strip()} for r in term.references[:3]
+                {"title": str(r["link_title"]).strip(), "url": _link_safe(str(r["link_url"]).strip())}
+                for r in term.references[:3]
             ]
             if not sources:
                 sources = [
