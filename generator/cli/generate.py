@@ -11,7 +11,10 @@ from rich.console import Console
 
 from generator.cli.options import (
     GlossaryCommand,
+    concept_option,
     config_option,
+    language_option,
+    persona_option,
 )
 from generator.cli.options import console as make_console
 from generator.cli.runreport import dry_run as _dry_run
@@ -99,8 +102,8 @@ def _outcome(r: PairResult) -> str:
 
 
 @click.command("generate", cls=GlossaryCommand)
-@click.option("--concept", "concepts", multiple=True, metavar="SLUG", help="Only this concept (repeatable).")
-@click.option("--persona", "personas", multiple=True, metavar="SLUG", help="Only this persona (repeatable).")
+@concept_option
+@persona_option
 @click.option("--force", is_flag=True, help="Regenerate fresh pairs too, bypassing the cache (never curated ones).")
 @click.option("--jobs", type=int, help="Requests in flight at most, 1 to 256 (default: `jobs` in mkdocs.yml, 8).")
 @click.option(
@@ -115,13 +118,7 @@ def _outcome(r: PairResult) -> str:
 @click.option(
     "--report", type=click.Path(dir_okay=False), help="Write a Markdown report (for a pull request body) to this file."
 )
-@click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="CODE",
-    help="Only this language's texts (repeatable; default: every language in `languages:`).",
-)
+@language_option
 @config_option
 def generate_command(
     concepts: tuple[str, ...] = (),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli.options import GlossaryGroup, config_option, console
+from generator.cli.options import GlossaryGroup, config_option, console, language_option
 from generator.errors import ConfigError, GlossaryError
 from generator.inputs import skeletons
 from generator.inputs.load import load_glossary
@@ -81,15 +81,6 @@ def _new_file(folder: Path, slug: str, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-language_option = click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="CODE",
-    help="Only this language's edition (repeatable; default: every language in `languages:`).",
-)
 
 
 @main.command()

@@ -18,6 +18,20 @@ config_option = click.option(
     help="The site's mkdocs.yml.",
 )
 
+concept_option = click.option(
+    "--concept", "concepts", multiple=True, metavar="SLUG", help="Only this concept (repeatable)."
+)
+persona_option = click.option(
+    "--persona", "personas", multiple=True, metavar="SLUG", help="Only this persona (repeatable)."
+)
+language_option = click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Only this language's edition and texts (repeatable; default: every language in `languages:`).",
+)
+
 
 def console() -> Console:
     """Rich output on a terminal, plain lines otherwise."""

@@ -9,7 +9,10 @@ from rich.markup import escape
 
 from generator.cli.options import (
     GlossaryCommand,
+    concept_option,
     config_option,
+    language_option,
+    persona_option,
 )
 from generator.writing.judge import (
     VerifyResult,
@@ -48,8 +51,8 @@ def _print_results(out, results: list[VerifyResult]) -> None:
 
 
 @click.command("verify", cls=GlossaryCommand)
-@click.option("--concept", "concepts", multiple=True, metavar="SLUG", help="Only this concept (repeatable).")
-@click.option("--persona", "personas", multiple=True, metavar="SLUG", help="Only this persona (repeatable).")
+@concept_option
+@persona_option
 @click.option(
     "--write-verdicts/--no-write-verdicts",
     "write_verdicts",
@@ -63,13 +66,7 @@ def _print_results(out, results: list[VerifyResult]) -> None:
     is_flag=True,
     help="Only the checks that need no model (numbers, names, a text cut off): no key, no network.",
 )
-@click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="CODE",
-    help="Only this language's texts (repeatable; default: every language in `languages:`).",
-)
+@language_option
 @config_option
 def verify_command(
     concepts: tuple[str, ...],
