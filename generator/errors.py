@@ -1,7 +1,8 @@
-"""User-facing errors: everything else is a bug and may show a traceback."""
+"""User-facing errors (and warnings): everything else is a bug and may show a traceback."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 
@@ -53,3 +54,8 @@ class ConfigError(GlossaryError):
 
 class ModelError(GlossaryError):
     """The model server refused the whole run (bad key, unknown model, unreachable)."""
+
+
+def warn(message: str) -> None:
+    """A problem the run survives (an unreadable cache, an unwritable record): one line on stderr."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
+from generator.errors import warn
 
 KEY_VERSION = 1
 CALLS_DIR = "calls"
@@ -33,14 +33,10 @@ def request_key(model: str, messages: list[dict], **parameters: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
-
-
 class Memo:
     """get/set/forget of JSON-able answers by request key, on disk under `<cache_dir>/calls/`."""
 
-    def __init__(self, cache_path: Path | None, warn: Callable[[str], None] = _warn):
+    def __init__(self, cache_path: Path | None, warn: Callable[[str], None] = warn):
         self.warn = warn
         self.path = Path(cache_path) / CALLS_DIR if cache_path is not None else None
         self._cache = None

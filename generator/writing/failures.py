@@ -6,8 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import click
-
+from generator.errors import warn
 from generator.settings import Settings
 from generator.texts.store import atomic_write
 from generator.writing.results import PairResult
@@ -57,4 +56,4 @@ def save_failures(settings: Settings, results: list[PairResult]) -> None:
     try:
         atomic_write(failures_path(settings), json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
-        click.echo(f"warning: cannot record failures in {failures_path(settings)}: {exc}", err=True)
+        warn(f"cannot record failures in {failures_path(settings)}: {exc}")
