@@ -362,11 +362,12 @@ def bench_status(work: Path, size: int, floor_size: int, runs: int, maker: synth
         synth.write_glossary(floor_root, maker, floor_size, PERSONAS)
         synth.write_plain(floor_root, floor_plain)
     time.sleep(2.1)  # files younger than 2 s are never cached (see generator/statcache.py)
-    cache = root / ".cache"
+    cache = work / "stat-cache"  # the stat cache lives outside the working tree (generator/statcache.py)
+    os.environ["GLOSSARY_STAT_CACHE_DIR"] = str(cache)
     cold, warm, floor, rss = [], [], [], []
     expected = f"{size * PERSONAS} fresh"
     for rep in range(runs):
-        shutil.rmtree(cache / "stat", ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
         first = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root)
         second = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root)
         for r in (first, second):

@@ -253,11 +253,20 @@ def settings_from_plugin(plugin_config: PluginConfig, config_file: Path, repo_ur
     settings = Settings(
         root=config_file.parent.resolve(), config_file=config_file.resolve(), repo_url=repo_url, **options
     )
-    from generator import statcache
+    from generator import safefs, statcache
 
-    statcache.register(
-        settings.root, settings.cache_path
-    )  # load_glossary and glossary_status keep their stat cache there
+    if not os.environ.get("GLOSSARY_CACHE_DIR") and not safefs.inside(settings.cache_path, settings.root):
+        # mkdocs.yml comes with pull requests: its cache folder (or a link there) must not lead elsewhere.
+        try:
+            safefs.check(settings.cache_path, settings.root)
+            reason = "is outside the repository"
+        except safefs.Unsafe as exc:
+            reason = exc.reason
+        raise ConfigError(
+            f"{config_file}: glossary plugin: cache_dir {settings.cache_dir!r} {reason}; "
+            "set GLOSSARY_CACHE_DIR to use a folder elsewhere"
+        )
+    statcache.register(settings.root)  # load_glossary and glossary_status keep their stat cache for it
     return settings
 
 

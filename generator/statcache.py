@@ -1,16 +1,19 @@
 """A stat cache: a file is parsed once, and its result reused while its size, times and inode stay the same.
 
 `glossary status` on 10,000 concepts x 6 personas reads 70,000 files. Parsing them is most of the
-cost, and between two runs almost none of them change. Each parsed result is stored under
-`<cache_dir>/stat/` keyed by the file's path and its stamp (size, mtime_ns, ctime_ns, inode); a file
+cost, and between two runs almost none of them change. Each parsed result is stored in the user's
+cache folder (see below) keyed by the file's path and its stamp (size, mtime_ns, ctime_ns, inode); a file
 whose stamp differs is parsed again. `Store.write` replaces files through a rename, so every write
 gets a new inode, and a file modified less than two seconds before it was parsed is never cached
 (a coarse clock could give two writes the same mtime). Losing the cache costs time, never correctness:
 an unreadable or foreign cache is a cold start.
 
-The cache is a pickle, trusted like the `.pyc` files next to the code: it lives in the site's cache
-folder (git-ignored) and is written by this code only. It is keyed by a hash of the modules whose
-parsing it remembers, so a code change is a cold start too. Set GLOSSARY_STAT_CACHE=0 to turn it off.
+The cache is a pickle, so it is never read from a folder a pull request can write (a pickle runs
+code when it is read): it lives in the user's cache folder, `$XDG_CACHE_HOME/glossary-generator/stat/`
+(else `~/.cache/glossary-generator/stat/`, or GLOSSARY_STAT_CACHE_DIR), one subfolder per
+repository, written by this code only; a location inside the repository turns the cache off. It is
+keyed by a hash of the package's source, so a code change is a cold start too. Set
+GLOSSARY_STAT_CACHE=0 to turn it off.
 """
 
 from __future__ import annotations
@@ -30,17 +33,35 @@ RACY_NS = 2_000_000_000  # files younger than this are parsed every time
 _locations: dict[Path, Path] = {}
 
 
-def register(root: Path, cache_path: Path) -> None:
-    """Where a site keeps its cache (called when its settings are resolved)."""
-    _locations[Path(root).resolve()] = Path(cache_path)
+def register(root: Path) -> None:
+    """A site whose parsed files may be cached (called when its settings are resolved)."""
+    resolved = Path(root).resolve()
+    _locations[resolved] = _user_folder(resolved)
+
+
+def _user_folder(root: Path) -> Path:
+    """This repository's folder in the user's cache, outside every working tree."""
+    base = os.environ.get("GLOSSARY_STAT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "glossary-generator",
+        "stat",
+    )
+    return Path(base) / hashlib.sha256(os.fsencode(root)).hexdigest()[:20]
 
 
 def location(root: Path) -> Path | None:
-    """The stat cache folder of a site, or None when none was registered or the cache is off."""
+    """The stat cache folder of a site, or None when none was registered, the cache is off, or the
+    folder would be in the repository (where a pull request could plant a pickle)."""
     if os.environ.get("GLOSSARY_STAT_CACHE", "").lower() in ("0", "false", "no", "off"):
         return None
-    cache_path = _locations.get(Path(root).resolve())
-    return None if cache_path is None else cache_path / "stat"
+    resolved = Path(root).resolve()
+    folder = _locations.get(resolved)
+    if folder is None:
+        return None
+    real, base = os.path.realpath(folder), str(resolved)
+    if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+        return None
+    return folder
 
 
 def stamp(st: os.stat_result) -> int:

@@ -36,12 +36,14 @@ GLOSSARY_KINDS = {
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """No model server, key or glossary setting from the outer shell; no stat cache shared between tests."""
+def clean_environment(monkeypatch, tmp_path_factory):
+    """No model server, key or glossary setting from the outer shell; no stat cache shared between tests
+    (each test's stat caches live in a user cache folder of its own)."""
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "GLOSSARY_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
     monkeypatch.setattr(statcache, "_locations", {})
 
 

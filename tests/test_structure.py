@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 
 # Bottom to top: a module may import from its own layer or any layer below it, never above.
 LAYERS = (
-    ("errors", "gcpause", "statcache", "settings"),
+    ("errors", "gcpause", "redaction", "safefs", "statcache", "settings"),
     ("inputs",),
     ("texts",),
     ("llm",),

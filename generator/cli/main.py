@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from generator.cli.options import GlossaryGroup, config_option, console, language_option
-from generator.errors import ConfigError, GlossaryError
+from generator.errors import ConfigError, GlossaryError, InputError, Problem
 from generator.inputs import skeletons
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import SLUG_RE
@@ -18,6 +18,7 @@ from generator.settings import Settings, load_settings
 from generator.texts.editions import all_status, editions
 from generator.texts.fingerprint import CONTENT_INPUTS, combine
 from generator.texts.status import (
+    BROKEN,
     REVIEW,
 )
 
@@ -35,6 +36,9 @@ def validate(config_file: str) -> None:
     settings = load_settings(config_file)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     found = editions(glossary, settings)
+    unreadable = [s for s in all_status(found) if s.state == BROKEN]
+    if unreadable:  # an explanation file that cannot be read is a problem of the input, as a concept file is
+        raise InputError([_problem_of(s) for s in unreadable])
     drafts = sum(1 for c in glossary.concepts.values() if c.draft)
     click.echo(
         f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid."
@@ -45,6 +49,13 @@ def validate(config_file: str) -> None:
             + "; ".join(f"{e.language}: {len(e.glossary.personas)} personas" for e in found)
             + f" (texts in {settings.source_language} are the ground truth)."
         )
+
+
+def _problem_of(status) -> Problem:
+    """An unreadable explanation file as a validation problem: its file, line and why."""
+    where = status.reasons[0][: -len(status.error.reason) - 2]  # "concepts/x/y.md:4" as status shows it
+    file = where.rsplit(":", 1)[0] if status.error.line else where
+    return Problem(file, status.error.line, "", status.error.reason)
 
 
 @main.group()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from generator.inputs.schemas import Glossary
 from generator.llm.costs import estimate_line
 from generator.settings import Settings
 from generator.texts.status import (
+    BROKEN,
     CURATED,
     DRAFT,
     FRESH,
@@ -31,6 +32,7 @@ STYLES = {
     REVIEW: "magenta",
     ORPHAN: "red",
     DRAFT: "dim",
+    BROKEN: "bold red",
 }
 QUIET_STATES = (FRESH, CURATED)
 
@@ -40,7 +42,7 @@ def counts_line(statuses: list[PairStatus]) -> str:
     return (
         ", ".join(
             f"{counts[state]} {state}"
-            for state in (FRESH, CURATED, STALE, MISSING, REVIEW, DRAFT, ORPHAN)
+            for state in (FRESH, CURATED, STALE, MISSING, REVIEW, BROKEN, DRAFT, ORPHAN)
             if counts[state]
         )
         or "no pairs"
@@ -63,7 +65,7 @@ def print_status(
         table.add_column("state")
         for s in rows:
             language = [s.language or settings.source_language] if settings.languages else []
-            table.add_row(s.concept, s.persona, *language, f"[{STYLES.get(s.state, '')}]{escape(s.describe())}[/]")
+            table.add_row(s.concept, s.persona, *language, Text(s.describe(), style=STYLES.get(s.state, "")))
         out.print(table)
     if drafts:
         out.print(f"Drafts needing key facts ({len(drafts)}): {', '.join(drafts)}")
@@ -74,7 +76,7 @@ def print_status(
         table.add_column("persona")
         table.add_column("why")
         for f in failed:
-            table.add_row(f["concept"], f["persona"], f"[red]{escape(f['reason'])}[/]")
+            table.add_row(f["concept"], f["persona"], Text(f["reason"], style="red"))
         out.print(table)
     estimate = _estimate(glossary, settings, statuses)
     out.print(f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.")
@@ -140,6 +142,9 @@ def status_markdown(
         out.extend([f"### Failed in the last generation run ({len(failed)})", ""])
         out.extend(f"- `{f['concept']}` / `{f['persona']}`: {f['reason']}" for f in failed[:200])
         out.append("")
+    broken = [s for s in statuses if s.state == BROKEN]
+    if broken:
+        section("Unreadable explanation files (fix or delete them)", broken)
     section("Will be generated (missing)", [s for s in statuses if s.state == MISSING])
     section("Stale, will be regenerated", [s for s in statuses if s.state == STALE])
     section("Curated, need review", [s for s in statuses if s.state == REVIEW])

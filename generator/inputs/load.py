@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
+from generator import safefs
 from generator.errors import InputError, Problem
 from generator.gcpause import gc_paused
 from generator.inputs.plaintext import quoted
@@ -97,6 +98,7 @@ class _InputFile(NamedTuple):
     path: str
     label: str  # relative to the site's root, for messages
     stem: str  # the slug
+    root: Path | None = None  # the repository, which no symbolic link may lead out of
 
 
 def _yaml_files(
@@ -108,8 +110,18 @@ def _yaml_files(
         message = f"folder not found (create it, or set {setting} under the glossary plugin in mkdocs.yml)"
         problems.append(Problem(_rel(folder, root), 0, "", message))
         return [], []
-    names = [entry.name for entry in os.scandir(folder)]
+    try:
+        safefs.check(folder, root)
+    except safefs.Unsafe as exc:
+        problems.append(Problem(_rel(folder, root), 0, "", exc.reason))
+        return [], []
     prefix = _rel(folder, root) + "/"
+    names = []
+    for entry in os.scandir(folder):
+        if entry.is_symlink() and not safefs.inside(entry.path, root):  # never read: it leads out of the repository
+            problems.append(Problem(prefix + entry.name, 0, "", _link_out(entry.path, root)))
+            continue
+        names.append(entry.name)
     where = os.fspath(folder)
     files, misnamed = [], []
     for suffix in (".yaml", ".yml"):
@@ -124,10 +136,19 @@ def _yaml_files(
                         f"bad slug {stem!r}: file names must be lowercase letters, digits and hyphens, like 'low-rank-adaptation.yaml'",
                     )
                 )
-                misnamed.append(_InputFile(f"{where}/{name}", prefix + name, stem))
+                misnamed.append(_InputFile(f"{where}/{name}", prefix + name, stem, root))
                 continue
-            files.append(_InputFile(f"{where}/{name}", prefix + name, stem))
+            files.append(_InputFile(f"{where}/{name}", prefix + name, stem, root))
     return files, misnamed
+
+
+def _link_out(path: str, root: Path) -> str:
+    """Why a link is not read: where it points."""
+    try:
+        safefs.check(path, root)
+    except safefs.Unsafe as exc:
+        return exc.reason
+    return "leads out of the repository"  # pragma: no cover - only called for such links
 
 
 def _check_misnamed(files: list[_InputFile], model: type[BaseModel], problems: list[Problem]) -> None:
@@ -170,7 +191,7 @@ def _load_one(
             # All the cross-file checks need of a valid file's raw data: its related slugs (the same, stripped).
             raw[stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path=file.path))
             return _Loaded(valid, key, st, True, digest, related)
-    data, lines, found = read_yaml(Path(file.path), label)
+    data, lines, found = read_yaml(Path(file.path), label, file.root)
     problems += found
     if data is None:
         return _Loaded(None)

@@ -1,4 +1,4 @@
-"""Reading one YAML file: the fast libyaml path, and the line of every key for messages."""
+"""Reading one YAML file: confined to the repository, bounded (inputs/safeyaml.py), and the line of every key."""
 
 from __future__ import annotations
 
@@ -8,36 +8,33 @@ from typing import Any
 
 import yaml
 
+from generator import safefs
 from generator.errors import Problem
+from generator.inputs import safeyaml
 
-try:  # libyaml: the same YAML, parsed about ten times faster
-    from yaml import CSafeLoader as FastSafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    FastSafeLoader = yaml.SafeLoader
+MAX_BYTES = 256 * 1024  # a concept or persona file is a few kilobytes; a bigger one is a mistake or an attack
 
 
-def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Problem]]:
+def read_yaml(path: Path, label: str, root: Path | None = None) -> tuple[Any, Mapping[tuple, int], list[Problem]]:
     """Parse one YAML file, returning its data, the line of every key path, and problems.
 
-    The lines are worked out only when a problem needs one (few files ever do)."""
+    The file is refused if it leads out of `root` (the repository; by default its own folder)
+    through a symbolic link, or is bigger than MAX_BYTES; the YAML is parsed within the bounds of
+    inputs/safeyaml.py. The lines are worked out only when a problem needs one (few files ever do)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = safefs.read_bytes(path, root if root is not None else path.parent, MAX_BYTES)
+    except safefs.Unsafe as exc:
+        return None, {}, [Problem(label, 0, "", exc.reason)]
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return (
-            None,
-            {},
-            [
-                Problem(
-                    label,
-                    line,
-                    "",
-                    f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8",
-                )
-            ],
-        )
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = f"file is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8"
+        return None, {}, [Problem(label, line, "", problem)]
     try:
-        data = _safe_load(text)
+        data = safeyaml.load(text)
+    except safeyaml.Refused as exc:
+        return None, {}, [Problem(label, exc.line, "", exc.message)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
@@ -45,81 +42,10 @@ def read_yaml(path: Path, label: str) -> tuple[Any, Mapping[tuple, int], list[Pr
     if data is None:
         return None, {}, [Problem(label, 1, "", "file is empty; it needs a mapping of keys to values")]
     if not isinstance(data, dict):
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        return (
-            None,
-            {},
-            [
-                Problem(
-                    label,
-                    node.start_mark.line + 1,
-                    "",
-                    f"file must be a mapping of keys to values, not a {type(data).__name__}",
-                )
-            ],
-        )
+        line = safeyaml.compose(text).start_mark.line + 1
+        problem = f"file must be a mapping of keys to values, not a {type(data).__name__}"
+        return None, {}, [Problem(label, line, "", problem)]
     return data, KeyLines(text), []
-
-
-def _safe_load(text: str) -> Any:
-    """yaml.safe_load, faster: libyaml parses, and plain strings, lists and mappings are built here
-    (PyYAML builds them in Python, one method call per value). Anything else (numbers, dates,
-    merge keys, recursive anchors...) is left to PyYAML's own constructor; a file libyaml rejects
-    gets the pure-Python loader's answer or error."""
-    if FastSafeLoader is yaml.SafeLoader:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    try:
-        loader = FastSafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            return None if node is None else _build(loader, node, {})
-        finally:
-            loader.dispose()
-    except (_Unusual, yaml.YAMLError):
-        return yaml.load(text, Loader=yaml.SafeLoader)
-
-
-_STR, _SEQ, _MAP, _MERGE = (
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:merge",
-)
-
-
-class _Unusual(Exception):
-    """A document _build leaves to PyYAML whole (a merge key, a recursive anchor, an unhashable key)."""
-
-
-def _build(loader, node: yaml.Node, memo: dict[int, Any]) -> Any:
-    kind = type(node)
-    if kind is yaml.ScalarNode:
-        return node.value if node.tag == _STR else loader.construct_object(node, deep=True)
-    key = id(node)
-    if key in memo:  # an alias: the same object, as PyYAML gives
-        if memo[key] is _IN_PROGRESS:
-            raise _Unusual
-        return memo[key]
-    memo[key] = _IN_PROGRESS
-    if kind is yaml.SequenceNode and node.tag == _SEQ:
-        built: Any = [_build(loader, item, memo) for item in node.value]
-    elif kind is yaml.MappingNode and node.tag == _MAP:
-        built = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise _Unusual
-            name = _build(loader, key_node, memo)
-            try:
-                built[name] = _build(loader, value_node, memo)
-            except TypeError:  # an unhashable key: PyYAML's error
-                raise _Unusual from None
-    else:
-        raise _Unusual
-    memo[key] = built
-    return built
-
-
-_IN_PROGRESS = object()
 
 
 class KeyLines(Mapping):
@@ -137,7 +63,7 @@ class KeyLines(Mapping):
                 if text is None:
                     with open(path, encoding="utf-8") as handle:
                         text = handle.read()
-                node = yaml.compose(text, Loader=yaml.SafeLoader)
+                node = safeyaml.compose(text)
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 node = None
             if node is not None:

@@ -6,6 +6,7 @@ import os
 from urllib.parse import urlsplit
 
 from generator.errors import ConfigError
+from generator.redaction import redact  # noqa: F401 - where its callers have always found it
 from generator.settings import Settings
 
 MISSING_KEY = (
@@ -59,14 +60,3 @@ def make_client(settings: Settings):
     with long_lived_imports():
         import openai
     return openai.AsyncOpenAI(api_key=key, base_url=url, timeout=settings.timeout, max_retries=0)
-
-
-def redact(text: str) -> str:
-    """Remove the API key (and its tail, which servers echo) from a message before it is shown or saved."""
-    key = os.environ.get("OPENAI_API_KEY", "").strip()
-    if not text or len(key) < 4:
-        return text
-    text = text.replace(key, "***")
-    if len(key) >= 12:
-        text = text.replace(key[-8:], "***")
-    return text

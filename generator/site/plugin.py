@@ -15,6 +15,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from generator import safefs
 from generator.errors import ConfigError, GlossaryError, InputError
 from generator.inputs import plaintext
 from generator.inputs.languages import edition
@@ -24,7 +25,7 @@ from generator.settings import PluginConfig, Settings, settings_from_plugin
 from generator.site import editions, japanese, pages, search_ja
 from generator.site.linker import Linker, terms_from
 from generator.texts.sanitize import clean_markdown, render_markdown
-from generator.texts.status import MISSING, REVIEW, STALE, glossary_status
+from generator.texts.status import BROKEN, MISSING, REVIEW, STALE, glossary_status
 from generator.texts.store import Store
 
 log = get_plugin_logger(__name__)
@@ -48,6 +49,14 @@ class MissingExplanations(GlossaryError):
     Not a PluginError: MkDocs would replace its message with "Aborted with a BuildError!"; a click
     error reaches both `mkdocs build --strict` and `glossary build --strict` with its message.
     """
+
+
+class UnreadableExplanations(GlossaryError):
+    """A strict build with explanation files that cannot be read (each named, with its line)."""
+
+
+class UnsafeFiles(GlossaryError):
+    """Files in docs/ that are symbolic links out of the repository: never published."""
 
 
 class GlossaryPlugin(BasePlugin[PluginConfig]):
@@ -123,14 +132,17 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         settings, glossary = self.site, self.glossary
+        self._refuse_links_out(files, config)
         self.own_titles = editions.localise_files(files, config, settings) if settings.languages else set()
         store = Store(settings.concepts_path, settings.suffix)
         by_pair: dict[str, dict] = {}
-        pending = []
+        pending, broken = [], []
         for status in glossary_status(glossary, settings, store):
             by_pair.setdefault(status.concept, {})[status.persona] = status
             if status.state == MISSING:
                 pending.append(status.label)
+            elif status.state == BROKEN:
+                broken.append(status.reasons[0])
             elif status.state in (STALE, REVIEW):
                 log.info("%s is %s", status.label, status.describe())
         self.concept_pages = {}
@@ -168,6 +180,15 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         for name, uri in ASSET_URIS.items():
             if files.get_file_from_path(uri) is None:
                 files.append(File.generated(config, uri, abs_src_path=str(ASSETS / name)))
+        if broken:
+            listed = "\n  ".join(broken)
+            if config.strict:
+                raise UnreadableExplanations(
+                    f"{len(broken)} explanation file(s) cannot be read, and the build is strict (fix or delete them):\n  {listed}"
+                )
+            log.warning(
+                "%d explanation file(s) cannot be read; their tabs show the definition:\n  %s", len(broken), listed
+            )
         if pending:
             listed = ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else "")
             if config.strict and not settings.allow_pending:
@@ -179,6 +200,22 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
                 "%d explanation(s) not yet written (run `glossary generate`): %s", len(pending), listed
             )
         return files
+
+    def _refuse_links_out(self, files: Files, config: MkDocsConfig) -> None:
+        """MkDocs reads docs/ itself and follows links: a page linked to /etc/passwd would be published."""
+        root, docs = self.site.root, Path(config.docs_dir)
+        outside = []
+        for file in files:
+            source = file.abs_src_path
+            if file.generated_by is None and source and Path(source).is_relative_to(docs):
+                try:
+                    safefs.check(source, root)
+                except safefs.Unsafe as exc:
+                    outside.append(f"{exc.path}: {exc.reason}")
+        if outside:
+            raise UnsafeFiles(
+                f"{len(outside)} file(s) in {config.docs_dir} lead out of the repository:\n  " + "\n  ".join(outside)
+            )
 
     def _add(
         self,

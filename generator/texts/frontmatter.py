@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.inputs.yamlfile import FastSafeLoader
+from generator.inputs import safeyaml
 
 
 class StoreError(Exception):
-    """An explanation file that cannot be read."""
+    """An explanation file that cannot be read: its path, the line (0: the whole file) and why."""
+
+    def __init__(self, path: Path | str, line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}" if line else f"{path}: {reason}")
+        self.path = os.fspath(path)
+        self.line = line
+        self.reason = reason
+
+    def __reduce__(self):  # a worker process hands it back whole
+        return (StoreError, (self.path, self.line, self.reason))
 
 
 def split_front_matter(text: str, path: Path | str = "") -> tuple[dict[str, Any], str]:
-    """Split `---` front matter from the body; the body is kept byte for byte."""
+    """Split `---` front matter from the body; the body is kept byte for byte (a leading BOM dropped).
+
+    The front matter is YAML within the bounds of inputs/safeyaml.py (no anchors, aliases, deep
+    nesting or repeated keys); StoreError names the line of anything wrong."""
+    if text.startswith("\ufeff"):  # a byte order mark, as some editors save: the front matter is still there
+        text = text[1:]
     if not text.startswith("---\n"):
         return {}, text
     end = text.find("\n---\n", 3)
@@ -24,13 +39,19 @@ def split_front_matter(text: str, path: Path | str = "") -> tuple[dict[str, Any]
         if text.endswith("\n---"):
             end = len(text) - 4
         else:
-            raise StoreError(f"{path}: front matter is not closed with a '---' line")
+            raise StoreError(path, 1, "front matter opened with '---' on line 1 is not closed with a '---' line")
     try:
         meta = load_front_matter(text[4 : end + 1])
+    except safeyaml.Refused as exc:
+        raise StoreError(path, exc.line + 1, f"front matter: {exc.message}") from None
     except yaml.YAMLError as exc:
-        raise StoreError(f"{path}: front matter is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # + the opening '---' line
+        raise StoreError(
+            path, line, f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if not isinstance(meta, dict):
-        raise StoreError(f"{path}: front matter must be a mapping")
+        raise StoreError(path, 2, "front matter must be a mapping of keys to values")
     return meta, text[end + 5 :]
 
 
@@ -39,17 +60,7 @@ def load_front_matter(text: str) -> Any:
     simple = _simple_mapping(text)
     if simple is not None:
         return simple
-    return safe_load_fast(text) or {}
-
-
-def safe_load_fast(text: str) -> Any:
-    """yaml.safe_load through libyaml; a document libyaml rejects gets the pure-Python loader's answer or error."""
-    if FastSafeLoader is yaml.SafeLoader:
-        return yaml.load(text, Loader=yaml.SafeLoader)
-    try:
-        return yaml.load(text, Loader=FastSafeLoader)
-    except yaml.YAMLError:
-        return yaml.load(text, Loader=yaml.SafeLoader)
+    return safeyaml.load(text) or {}
 
 
 # The subset of YAML that `yaml.safe_dump` writes for our front matter: `key: scalar` lines and one

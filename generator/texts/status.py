@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from generator import safefs
 from generator.gcpause import gc_paused
 from generator.inputs.digests import persona_digest
 from generator.inputs.schemas import Glossary
@@ -44,6 +45,7 @@ class PairStatus:
     explanation: Explanation | None = None
     inputs: dict[str, str] = field(default_factory=dict)
     language: str | None = None  # None in the source language, else the edition's (`ja`)
+    error: StoreError | None = None  # why the file of a broken pair cannot be read (file, line, reason)
 
     @property
     def label(self) -> str:
@@ -106,7 +108,7 @@ def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: di
     try:
         explanation, consistent = read()
     except StoreError as exc:
-        return PairStatus(concept_slug, persona_slug, BROKEN, [str(exc)], None, inputs)
+        return broken(glossary, concept_slug, persona_slug, inputs, exc)
     if explanation is None:
         return PairStatus(concept_slug, persona_slug, MISSING, [], None, inputs)
     meta = explanation.status_meta()
@@ -213,7 +215,7 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
                 try:
                     explanation, consistent = read(concept, persona, path, st, cache, _consistent)
                 except StoreError as exc:
-                    append(PairStatus(concept, persona, BROKEN, [str(exc)], None, inputs))
+                    append(broken(glossary, concept, persona, inputs, exc))
                     continue
                 record = explanation._record if type(explanation) is StoredExplanation else None
             if (
@@ -259,6 +261,15 @@ def _orphans(glossary: Glossary, settings: Settings, store: Store, listing: dict
             elif persona not in glossary.personas:
                 out.append(PairStatus(concept, persona, ORPHAN, [f"no persona {persona!r}"]))
     return out
+
+
+def broken(glossary: Glossary, concept: str, persona: str, inputs: dict[str, str], error: StoreError) -> PairStatus:
+    """A pair whose file cannot be read; its reason names the file (relative to the site) and the line."""
+    where = (
+        os.path.relpath(error.path, glossary.root) if safefs.written_under(error.path, glossary.root) else error.path
+    )
+    shown = f"{where}:{error.line}" if error.line else where
+    return PairStatus(concept, persona, BROKEN, [f"{shown}: {error.reason}"], None, inputs, error=error)
 
 
 def _nothing() -> tuple[None, bool]:

@@ -16,9 +16,12 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from generator import safefs
+from generator.redaction import redact, redact_all
 from generator.texts.fingerprint import INPUT_KEYS
 from generator.texts.frontmatter import StoreError, split_front_matter
 
+MAX_BYTES = 256 * 1024  # an explanation is a few kilobytes (a persona's length is at most 2,000 words)
 FRONT_MATTER_KEYS = (
     "source",
     "model",
@@ -108,11 +111,7 @@ class StoredExplanation(Explanation):
         return explanation
 
     def _load(self) -> None:
-        try:
-            with open(self._path, encoding="utf-8") as handle:  # as Store.read reads: universal newlines
-                text = handle.read()
-        except UnicodeDecodeError as exc:
-            raise StoreError(f"{self._path}: not UTF-8 ({exc.reason})") from None
+        text = read_text(self._path)
         meta, body = split_front_matter(text, self._path)  # both at once: a page needs the body and the provenance
         if self._meta is None:
             self._meta = meta
@@ -248,21 +247,27 @@ class Store:
         """The explanation of a pair, or None when there is none."""
         path = self.path(concept, persona)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
         except FileNotFoundError:
             return None
-        except UnicodeDecodeError as exc:
-            raise StoreError(f"{path}: not UTF-8 ({exc.reason})") from None
         meta, body = split_front_matter(text, path)
         return Explanation(concept, persona, body, meta)
 
     def write(self, explanation: Explanation) -> Path:
         """Write one pair atomically: a reader sees the old file or the new one, never half."""
         path = self.path(explanation.concept, explanation.persona)
-        meta = {k: explanation.meta[k] for k in FRONT_MATTER_KEYS if explanation.meta.get(k) is not None}
-        meta["body_sha256"] = body_hash(explanation.body)
-        front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
-        atomic_write(path, f"---\n{front}---\n{explanation.body}")
+        try:
+            safefs.writable(path, self.root)
+        except safefs.Unsafe as exc:
+            raise StoreError(path, 0, f"not written: {exc.reason}") from None
+        body = redact(explanation.body)  # the key never reaches a committed file, whatever a model echoed
+        # The keys this tool writes, in their usual order, then every other key as it was: never dropped.
+        known = {k: explanation.meta[k] for k in FRONT_MATTER_KEYS if explanation.meta.get(k) is not None}
+        other = {k: v for k, v in explanation.meta.items() if k not in FRONT_MATTER_KEYS and v is not None}
+        meta = redact_all({**known, **other})
+        meta["body_sha256"] = body_hash(body)
+        front = yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
+        atomic_write(path, f"---\n{front}---\n{body}")
         return path
 
     def listing(self, cache=None) -> dict[str, list[str]]:
@@ -315,7 +320,7 @@ class Store:
             if cache is not None:
                 cache.put(key, st, hit)
         elif type(hit) is _Failed:
-            raise StoreError(hit.message)
+            raise hit.error
         record, derived = hit
         return StoredExplanation.cached(concept, persona, path, named_record(record)), derived
 
@@ -359,18 +364,14 @@ class Store:
 
 
 class _Failed(NamedTuple):
-    """A file that could not be parsed (its StoreError message), as a parallel parse reports it."""
+    """A file that could not be parsed (its StoreError), as a parallel parse reports it."""
 
-    message: str
+    error: StoreError
 
 
 def parse_for_status(path: str, derive: Callable[[dict[str, Any]], Any]) -> CachedRead:
     """What a StatCache keeps of one explanation file: its status record, and derive(front matter)."""
-    try:
-        with open(path, encoding="utf-8") as handle:  # as Store.read reads: universal newlines
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise StoreError(f"{path}: not UTF-8 ({exc.reason})") from None
+    text = read_text(path)
     meta, body = split_front_matter(text, path)
     return (tuple(status_record(meta, body)), derive(meta))
 
@@ -396,7 +397,7 @@ def _parse_chunk(paths: list[str], derive: Callable[[dict[str, Any]], Any]) -> l
         try:
             out.append(parse_for_status(path, derive))
         except StoreError as exc:
-            out.append(_Failed(str(exc)))
+            out.append(_Failed(exc))
         except Exception:
             out.append(None)
     return out
@@ -409,11 +410,50 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def read_text(path: Path | str) -> str:
+    """An explanation file's text: inside its concepts folder (no link out), UTF-8, bounded, BOM dropped."""
+    concepts = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    try:
+        return safefs.read_text(path, concepts, MAX_BYTES)
+    except safefs.Unsafe as exc:
+        raise StoreError(path, 0, exc.reason) from None
+    except UnicodeDecodeError as exc:
+        raise StoreError(path, 0, f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+
+
+class _Dumper(yaml.SafeDumper):
+    """Front matter as plain data: a value used twice is written twice, never as an anchor and an alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (os.umask sets it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # at import, before any thread starts
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write a file through a temporary file in the same folder and an atomic rename."""
+    """Write a file through a temporary file in the same folder and an atomic rename.
+
+    The file gets the mode a checkout or an editor would give it (0666 less the umask), not
+    mkstemp's 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~UMASK)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from generator import safefs
 from generator.errors import ConfigError, ModelError
 from generator.inputs.schemas import Concept, Glossary, Persona
 from generator.llm.calls import SPENDING, BudgetReached, CallError, ModelCaller
@@ -174,6 +175,8 @@ def remove_stale_temp_files(store: Store) -> int:
         return removed
     cutoff = time.time() - STALE_TEMP_SECONDS
     for path in store.root.glob("*/.*.md.*.tmp"):
+        if not safefs.inside(path, store.root):
+            continue  # in a folder linked from elsewhere: not ours to delete
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
