@@ -215,6 +215,14 @@ def _clean_tags(value: Any) -> list[str]:
     return tags
 
 
+def _encode_url(url: str) -> str:
+    """A link as the concept schema accepts it: characters that would end a Markdown link or an
+    HTML attribute percent-encoded (Wikipedia's "Kernel_(image_processing)" and the like)."""
+    from urllib.parse import quote
+
+    return quote(url, safe=":/?#@!$&'*+,;=%~-._").replace("'", "%27")
+
+
 def _references(fm: dict[str, Any]) -> list[dict[str, str]]:
     sources: list[dict[str, str]] = []
     seen: set[str] = set()
@@ -229,7 +237,7 @@ def _references(fm: dict[str, Any]) -> list[dict[str, str]]:
                 continue
             if not _is_http(url):
                 continue
-            url = str(url).strip().replace(" ", "%20")
+            url = _encode_url(str(url).strip())
             if url in seen:
                 continue
             seen.add(url)
