@@ -132,8 +132,12 @@ def build_others(config: MkDocsConfig, settings: Settings) -> None:
         site_dir = os.path.join(config.site_dir, language)
         try:
             other = load_config(config.config_file_path, site_dir=site_dir, strict=config.strict)
-            other.plugins["glossary"].edition = language
-            build(other, dirty=False)
+            plugin = other.plugins["glossary"]  # under `mkdocs serve`, the one plugin object of the session
+            plugin.edition = language
+            try:
+                build(other, dirty=False)
+            finally:
+                plugin.edition = None
         except (Abort, MkDocsException) as exc:
             raise GlossaryError(f"the {language!r} edition did not build: {exc}") from None
         log.info("the %r edition is in %s", language, Path(site_dir))

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
@@ -22,7 +22,7 @@ from generator.inputs.languages import edition
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import Glossary
 from generator.settings import PluginConfig, Settings, settings_from_plugin
-from generator.site import editions, japanese, pages, search_ja
+from generator.site import editions, japanese, pagecache, pages, preview, search_ja
 from generator.site.linker import Linker, terms_from
 from generator.texts.sanitize import clean_markdown, render_markdown
 from generator.texts.status import BROKEN, MISSING, REVIEW, STALE, glossary_status
@@ -73,6 +73,12 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self.written: set[str] = set()  # pages whose Markdown this plugin wrote or added to
         self.edition: str | None = None  # the language of this build (set for every language but the source)
         self.own_titles: set[str] = set()  # pages written in this edition's language (their title wins over nav:)
+        self.preview: preview.Preview | None = None  # under `mkdocs serve` only
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # With this hook MkDocs keeps one plugin object for a whole `mkdocs serve` session, and with it
+        # the pages of the last build (site/preview.py).
+        self.preview = preview.Preview() if preview.wanted(command) else None
 
     def settings_for(self, config_file: Path, repo_url: str | None) -> Settings:
         """The site's settings, for the CLI, which loads mkdocs.yml without building."""
@@ -82,6 +88,9 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         settings = settings_from_plugin(self.config, Path(config.config_file_path), config.repo_url)
         settings = self.site = settings.for_language(self.edition or settings.source_language)
+        self.written = set()
+        if self.preview is not None:
+            self.preview.begin(settings.language)
         try:
             loaded = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
         except InputError as exc:
@@ -110,7 +119,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             if uri not in [str(item) for item in target]:
                 target.append(uri)
-        self.linker = Linker(terms_from(self.glossary))
+        terms = terms_from(self.glossary)
+        self.linker = self.preview.linker(terms, Linker) if self.preview is not None else Linker(terms)
         return config
 
     def _require_extensions(self, config: MkDocsConfig) -> None:
@@ -137,7 +147,11 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         store = Store(settings.concepts_path, settings.suffix)
         by_pair: dict[str, dict] = {}
         pending, broken = [], []
-        for status in glossary_status(glossary, settings, store):
+        statuses = glossary_status(glossary, settings, store)
+        if self.preview is not None:
+            self.preview.reuse_texts(statuses)
+            self._start_preview(config)
+        for status in statuses:
             by_pair.setdefault(status.concept, {})[status.persona] = status
             if status.state == MISSING:
                 pending.append(status.label)
@@ -148,34 +162,25 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         self.concept_pages = {}
         self._rendered: dict[str, str] = {}
         for concept in glossary.concepts.values():
-            page = pages.concept_page(
-                glossary,
-                concept,
-                by_pair.get(concept.slug, {}),
-                settings.language,
-                self.nonce,
-                default_persona=settings.default_persona,
-                edit_url=self._repo_link("edit", f"{settings.concepts_dir}/{concept.slug}.yaml"),
-            )
+            page, key = self._concept_page(concept, by_pair.get(concept.slug, {}))
             uri = f"concepts/{concept.slug}.md"
             self.concept_pages[uri] = page
-            self._add(files, config, uri, page.markdown, InclusionLevel.NOT_IN_NAV)
-        self._add(files, config, "concepts/index.md", pages.az_index(glossary, settings.language))
+            self._add(files, config, uri, page.markdown, InclusionLevel.NOT_IN_NAV, key)
+        self._add(files, config, "concepts/index.md", pages.az_index(glossary, settings.language), key="")
         self._add(files, config, "tags.md", pages.tags_page(settings.language))
         for persona in glossary.ordered_personas():
             openings = {}
             for concept in glossary.concepts.values():
                 status = by_pair.get(concept.slug, {}).get(persona.slug)
                 explanation = status.explanation if status is not None and status.state != MISSING else None
-                openings[concept.slug] = (
-                    None if explanation is None else pages.opening(self._html(explanation.body), settings.language)
-                )
+                openings[concept.slug] = None if explanation is None else self._opening(explanation.body)
             self._add(
                 files,
                 config,
                 f"for/{persona.slug}.md",
                 pages.persona_page(glossary, persona, openings, settings.language),
                 InclusionLevel.NOT_IN_NAV,
+                key="",
             )
         for name, uri in ASSET_URIS.items():
             if files.get_file_from_path(uri) is None:
@@ -224,17 +229,91 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         uri: str,
         content: str,
         inclusion: InclusionLevel = InclusionLevel.UNDEFINED,
+        key: str | None = None,
     ) -> None:
+        """Add a generated page; under `mkdocs serve`, one served from the cache while its `key` (a
+        concept page's inputs, or "" for a page made of its Markdown alone) is the same."""
         if files.get_file_from_path(uri) is not None:
             return  # a hand-written page in docs/ wins
-        files.append(File.generated(config, uri, content=content, inclusion=inclusion))
+        file = File.generated(config, uri, content=content, inclusion=inclusion)
+        files.append(file)
         self.written.add(uri)
         self.own_titles.add(uri)
+        if self.preview is not None and key is not None:
+            self.preview.add(file, config, uri, key or pagecache.digest(content))
+
+    def _start_preview(self, config: MkDocsConfig) -> None:
+        """Tell the page cache what this build's site and linker are."""
+        s = self.site
+        extra = [self.nonce, s.language, s.default_persona, s.repo_url, s.edit_branch, s.concepts_dir]
+        extra.append(pages.persona_chooser(self.glossary, s.language))
+        summaries = {slug: term.summary for slug, term in self.linker.terms.items()}
+        self.preview.start_pages(Path(config.config_file_path), extra, dict(self.linker.owner), summaries)
+
+    def _concept_page(self, concept, statuses: dict) -> tuple[pages.ConceptPage, str | None]:
+        """A concept page, and its cache key under `mkdocs serve`."""
+        settings, glossary = self.site, self.glossary
+
+        def make() -> pages.ConceptPage:
+            return pages.concept_page(
+                glossary,
+                concept,
+                statuses,
+                settings.language,
+                self.nonce,
+                default_persona=settings.default_persona,
+                edit_url=self._repo_link("edit", f"{settings.concepts_dir}/{concept.slug}.yaml"),
+            )
+
+        if self.preview is None:
+            return make(), None
+        texts = []
+        for persona in glossary.ordered_personas():
+            status = statuses.get(persona.slug)
+            explanation = status.explanation if status is not None and status.state != MISSING else None
+            texts.append((persona.slug, None if explanation is None else (explanation.body, explanation.meta)))
+        related = tuple(
+            (s, glossary.concepts[s].title, glossary.concepts[s].summary)
+            for s in concept.related
+            if s in glossary.concepts
+        )
+        personas = tuple((p.slug, p.model_dump_json()) for p in glossary.ordered_personas())
+        inputs = (concept.slug, concept.model_dump_json(), tuple(texts), related, personas)
+        return self.preview.concept_page(concept.slug, inputs, make, self._page_key)
+
+    def _page_key(self, page: pages.ConceptPage) -> str:
+        """Every input of a concept page's HTML but the site's and the links'."""
+        parts = [page.markdown]
+        for f in page.fragments:
+            line = pages.provenance(f.explanation, self.site.language) if f.kind == "explanation" else None
+            parts.append([f.kind, f.persona, f.markdown, line])
+        return pagecache.digest(parts)
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         if self.site.language != self.site.source_language:
             editions.localise_nav(nav, self.own_titles)
+        if self.preview is not None:
+            self.preview.nav(nav, config.plugins)
         return nav
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        if self.preview is not None:
+            self.preview.env(env)
+        return env
+
+    @event_priority(100)
+    def _before_search(self, context, page: Page, config: MkDocsConfig, nav):
+        if self.preview is not None:
+            self.preview.before_search(page)
+        return context
+
+    @event_priority(-100)  # after the search plugin indexed the page
+    def _after_search(self, context, page: Page, config: MkDocsConfig, nav):
+        if self.preview is not None:
+            self.preview.after_search(page)
+        return context
+
+    on_page_context = CombinedEvent(_before_search, _after_search)
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
@@ -249,6 +328,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     def on_page_content(self, content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
+        if getattr(page, "cached", None) is not None:
+            return content  # served from the preview's cache as a whole
         if concept_page is None:
             # Values reach the Markdown we write as character references (inputs/plaintext.py); read back here.
             return self._tidy(plaintext.tidy(content) if page.file.src_uri in self.written else content)
@@ -256,9 +337,12 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
         titled: set[str] = set()  # concepts whose summary this page already carries
+        entry = self.preview.pending(page.file.src_uri) if self.preview is not None else None
         for index, fragment in enumerate(concept_page.fragments):
-            rendered = self._render(fragment, page, concept_page, files, titled)
+            rendered = self._render(fragment, page, concept_page, files, titled, entry)
             content = content.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
+        if entry is not None:
+            entry.text = pagecache.linkable_text([self._html(f.markdown) for f in concept_page.fragments])
         # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
         return self._tidy(content.replace("</label><label", "</label> <label"))
 
@@ -275,6 +359,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         concept_page: pages.ConceptPage | None = None,
         files: Files | None = None,
         titled: set[str] | None = None,
+        entry: pagecache.Entry | None = None,
     ) -> str:
         language = self.site.language
         body = self._html(fragment.markdown)
@@ -282,7 +367,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             body = self.linker.link(
                 body,
                 concept_page.concept.slug,
-                self._href_maker(page, files),
+                self._href_maker(page, files, entry),
                 scope_tag="li" if fragment.kind == "facts" else None,
                 titled=titled,
             )
@@ -298,19 +383,31 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         return f'<div class="glossary-{fragment.kind}">{body}</div>'
 
     def _html(self, markdown: str) -> str:
-        """A text cleaned, rendered and sanitised, once per build: persona pages reuse the concept pages' work."""
+        """A text cleaned, rendered and sanitised, once per build (under `mkdocs serve`, once while it
+        stays the same): persona pages reuse the concept pages' work."""
+        if self.preview is not None:
+            return self.preview.html(markdown, lambda text: render_markdown(clean_markdown(text)))
         html_ = self._rendered.get(markdown)
         if html_ is None:
             html_ = self._rendered[markdown] = render_markdown(clean_markdown(markdown))
         return html_
 
-    def _href_maker(self, page: Page, files: Files):
+    def _opening(self, markdown: str) -> str:
+        """A text's first words for a reader's page."""
+        if self.preview is not None:
+            return self.preview.opening(markdown, lambda text: pages.opening(self._html(text), self.site.language))
+        return pages.opening(self._html(markdown), self.site.language)
+
+    def _href_maker(self, page: Page, files: Files, entry: pagecache.Entry | None = None):
         known: dict[str, str | None] = {}
+        summaries = self.preview.summaries if entry is not None else {}
 
         def href_for(slug: str) -> str | None:
             if slug not in known:
                 target = files.get_file_from_path(f"concepts/{slug}.md")
                 known[slug] = None if target is None else get_relative_url(target.url, page.url)
+                if entry is not None:  # the page shows this concept's summary: a change to it changes the page
+                    entry.linked[slug] = summaries.get(slug, "")
             return known[slug]
 
         return href_for
@@ -351,11 +448,15 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return f"{base}?{urlencode({'issue[title]': title, 'issue[description]': body}, quote_via=quote)}"
         return f"{base}?{urlencode({'title': title, 'body': body}, quote_via=quote)}"
 
+    @event_priority(-100)  # the page as every plugin left it, for the preview's cache
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         # Material fetches stars and forks of repo_url from api.github.com on every first visit; the
         # repository link stays, the request to another host goes.
         output = output.replace(' data-md-component="source"', "")
-        return editions.switch_links(output, page, self.site) if self.site.languages else output
+        output = editions.switch_links(output, page, self.site) if self.site.languages else output
+        if self.preview is not None:
+            self.preview.post_page(page, output)
+        return output
 
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
         return output_content.replace(' data-md-component="source"', "")  # 404.html too
@@ -366,8 +467,19 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             index = Path(config.site_dir) / "search" / "search_index.json"
             if search_ja.segment_index_file(index):
                 log.debug("segmented the search index for Japanese with Janome")
+        if self.preview is not None:
+            built = {f"concepts/{slug}.md" for slug in self.glossary.concepts} | {"concepts/index.md"}
+            rebuilt, reused = self.preview.end(built | {f"for/{slug}.md" for slug in self.glossary.personas})
+            log.info("fast preview: %d page(s) built, %d unchanged page(s) reused", rebuilt, reused)
         if self.site is not None and self.site.languages and self.edition is None:
             editions.build_others(config, self.site)
+
+    def on_shutdown(self) -> None:
+        self.preview = None  # the session is over (in one process, the next may be another site's)
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.preview is not None:
+            self.preview.failed()
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         settings = self.site
