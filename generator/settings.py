@@ -81,6 +81,8 @@ class PluginConfig(base.Config):
     """Seconds a flex request may take (more than 0; OpenAI suggests 15 minutes)."""
     flex_fallback = c.Type(float, default=600.0)
     """Seconds of flex refusing every request (429) before the rest of the run uses the default tier (0 or more)."""
+    max_wait = c.Type(float, default=300.0)
+    """Longest pause a server may ask for (Retry-After, in seconds, more than 0); a longer one stops the run."""
 
     def validate(self):
         """MkDocs' check of each option, GLOSSARY_* overrides applied first; then the rules between values."""
@@ -138,6 +140,8 @@ def rule_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(("examples", f"must not be negative, not {values['examples']}"))
     if values["flex_timeout"] <= 0:
         problems.append(("flex_timeout", f"must be a positive number of seconds, not {values['flex_timeout']}"))
+    if values["max_wait"] <= 0:
+        problems.append(("max_wait", f"must be a positive number of seconds, not {values['max_wait']}"))
     if values["flex_fallback"] < 0:
         problems.append(("flex_fallback", f"must not be negative, not {values['flex_fallback']}"))
     return problems + _language_problems(values)
@@ -194,6 +198,7 @@ class Settings:
     service_tier: str
     flex_timeout: float
     flex_fallback: float
+    max_wait: float
 
     @property
     def concepts_path(self) -> Path:

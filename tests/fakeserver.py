@@ -275,7 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
             data = json.dumps(payload).encode()
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            if not any(k.lower() == "content-type" for k in (headers or {})):  # a fault may answer with another type
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-request-id", "req_" + uuid.uuid4().hex[:24])
             for k, v in (headers or {}).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from generator.settings import load_settings
 from generator.texts.prompts import plan_prompts
 from generator.texts.status import ORPHAN, PairStatus, glossary_status
 from generator.texts.store import Store, atomic_write
+from generator.writing import runlock
 from generator.writing.answers import Rejected
 from generator.writing.failures import save_failures
 from generator.writing.generate import (
@@ -83,6 +85,13 @@ class Progress:
         else:
             click.echo(line)
 
+    def note(self, message: str) -> None:
+        """A line about the whole run (a long pause, and what it waits for), above the bar."""
+        if self._bar is not None:
+            self._bar.console.print(message, markup=False)
+        else:
+            click.echo(message, err=True)
+
     def stop(self) -> None:
         if self._bar is not None:
             self._bar.stop()
@@ -135,6 +144,13 @@ def generate_command(
     console = make_console()
     settings = load_settings(config_file).override(jobs=jobs, max_cost=max_cost)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    # One run per repository, from the plan on: a second one would plan the same pairs and send every request twice.
+    with contextlib.nullcontext() if dry_run else runlock.held(settings.cache_path):
+        _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report)
+
+
+def _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report) -> None:
+    """generate_command's work, under the repository's lock."""
     plan = make_plan(glossary, settings, tuple(concepts), tuple(personas), force, tuple(languages))
     store = plan.editions[None].store if None in plan.editions else Store(settings.concepts_path)
     for s in plan.broken:
@@ -177,6 +193,7 @@ def generate_command(
         settings, jobs=settings.jobs, max_cost=settings.max_cost
     )  # the key is checked here, before any request
     progress = Progress(console, len(plan.todo))
+    caller.waits.notify = progress.note
     run = Run(
         settings, glossary, store, caller, force=force, progress=progress, editions=plan.editions, prompts=prompts
     )

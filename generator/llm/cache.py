@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import warn
+from generator.redaction import redact_all
 
 KEY_VERSION = 1
 CALLS_DIR = "calls"
@@ -92,7 +93,7 @@ class Memo:
             return
         try:
             # JSON text, not pickle: a cache restored from elsewhere can never run code on load.
-            self._cache.set(key, json.dumps(value, ensure_ascii=False))
+            self._cache.set(key, json.dumps(redact_all(value), ensure_ascii=False))  # the key, echoed, is not kept
         except Exception as exc:
             self._failed("write", exc)
 

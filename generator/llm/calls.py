@@ -25,6 +25,7 @@ from generator.errors import ModelError
 from generator.llm.cache import Memo, request_key
 from generator.llm.client import host_label, make_client, redact
 from generator.llm.costs import add_usage, list_cost, usage_cost
+from generator.llm.server import Waits, not_chat_completion
 from generator.llm.tiers import TierPolicy
 from generator.settings import Settings
 
@@ -32,7 +33,6 @@ MAX_ATTEMPTS = 5  # for 5xx, timeouts and dropped connections
 MAX_RATE_LIMITED = 30  # 429s for one request before it fails
 BACKOFF_BASE = 0.5  # seconds; doubled each attempt, with jitter
 BACKOFF_CAP = 20.0
-RETRY_AFTER_CAP = 120.0
 FATAL_PARAMS = {"temperature", "top_p", "max_tokens", "max_completion_tokens", "response_format", "model"}
 
 
@@ -157,14 +157,14 @@ def parse_retry_after(headers) -> float | None:
     raw_ms = headers.get("retry-after-ms")
     if raw_ms:
         try:
-            return min(RETRY_AFTER_CAP, max(0.0, float(raw_ms) / 1000))
+            return max(0.0, float(raw_ms) / 1000)
         except ValueError:
             pass
     raw = headers.get("retry-after")
     if not raw:
         return None
     try:
-        return min(RETRY_AFTER_CAP, max(0.0, float(raw)))
+        return max(0.0, float(raw))  # no cap here: max_wait decides (llm/server.py)
     except ValueError:
         pass
     try:
@@ -173,7 +173,7 @@ def parse_retry_after(headers) -> float | None:
         return None
     if when is None:
         return None
-    return min(RETRY_AFTER_CAP, max(0.0, when.timestamp() - time.time()))
+    return max(0.0, when.timestamp() - time.time())
 
 
 def backoff(attempt: int) -> float:
@@ -241,6 +241,7 @@ class ModelCaller:
         self.fatal: ModelError | None = None
         self._token_param = "max_tokens"  # switched to max_completion_tokens if the server asks for it
         self.tier = TierPolicy(settings)
+        self.waits = Waits(settings.max_wait)  # its `notify` shows long pauses (the CLI routes it above the bar)
         self._cache_key_param = True  # dropped if the server does not know prompt_cache_key
 
     # -- public
@@ -288,6 +289,9 @@ class ModelCaller:
         if cache_key:
             params["prompt_cache_key"] = cache_key
         response = await self._request(model, messages, params, max_tokens)
+        problem = not_chat_completion(response)
+        if problem is not None:  # the server at that address is not a Chat Completions server: stop once
+            raise self._stop(problem)
         return self.record(model, key, response, self.tier.billed_as(getattr(response, "service_tier", None)))
 
     def record(self, model: str, key: str, response: Any, tier: str) -> CallResult:
@@ -394,7 +398,12 @@ class ModelCaller:
                 limited += 0 if flex else 1  # flex's 429s are bounded by the wait before the fall-back
                 self.stats.rate_limited += 1
                 delay = parse_retry_after(exc.response.headers)
-                self.limiter.rate_limited_for(delay if delay is not None else backoff(max(1, limited)))
+                too_long = None if flex else self.waits.too_long(delay, "HTTP 429, rate limited")
+                if too_long:
+                    raise self._stop(too_long) from None
+                wait = delay if delay is not None else backoff(max(1, limited))
+                self.limiter.rate_limited_for(wait)
+                self.waits.announce(wait, f"the server at {host_label()} is rate limiting requests (HTTP 429)")
                 last_error = f"rate limited (HTTP 429): {_server_message(exc)}"
                 if limited >= MAX_RATE_LIMITED:
                     raise CallError(f"still rate limited after {limited} tries: {last_error}") from None
@@ -442,6 +451,9 @@ class ModelCaller:
                 failures += 1
                 last_error = f"server error (HTTP {exc.status_code}: {_server_message(exc)})"
                 delay = parse_retry_after(exc.response.headers)
+                too_long = self.waits.too_long(delay, f"HTTP {exc.status_code}")
+                if too_long:
+                    raise self._stop(too_long) from None
             except openai.APITimeoutError:
                 failures += 1
                 last_error = (
@@ -454,9 +466,11 @@ class ModelCaller:
                 last_error = f"connection failed ({redact(str(cause or exc)) or type(cause).__name__})"
                 delay = None
             except openai.APIResponseValidationError as exc:
-                raise CallError(
-                    f"the server's answer is not a valid Chat Completions response: {_server_message(exc)}"
+                raise self._stop(
+                    f"the server at {host_label()} answered with something that is not a Chat Completions response ({_server_message(exc)}); check OPENAI_BASE_URL"
                 ) from None
+            except ValueError as exc:  # a body that says it is JSON and is not: the SDK's json.loads failed
+                raise self._stop(not_chat_completion(getattr(exc, "doc", None) or str(exc))) from None
             else:
                 self.limiter.release()
                 released = True
@@ -469,4 +483,6 @@ class ModelCaller:
             if failures >= MAX_ATTEMPTS:
                 raise CallError(f"gave up after {failures} attempts: {last_error}")
             self.stats.retries += 1
-            await asyncio.sleep(delay if delay is not None else backoff(failures))
+            wait = delay if delay is not None else backoff(failures)
+            self.waits.announce(wait, f"retrying after {last_error}")
+            await asyncio.sleep(wait)

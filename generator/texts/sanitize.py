@@ -71,11 +71,11 @@ TOP_HEADING_LEVEL = 3  # the page has its h1 title and h2 sections; a tab's own 
 
 
 def clean_markdown(text: str) -> str:
-    """Unwrap a whole-answer code fence, drop front matter and a leading title, demote headings."""
+    """Drop front matter and a leading title, demote headings.
+
+    A text that is one whole code fence stays one: only a model's answer is unwrapped (by
+    writing/answers.py, before it is stored), never a text a person wrote or kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    whole = WHOLE_FENCE_RE.match(text)
-    if whole and (whole["lang"] or "").lower() != "html":
-        text = whole["body"].strip("\n")
     text = _drop_front_matter(text)
     lines = _setext_to_atx(text.split("\n"))
     lines = _drop_leading_title(lines)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from generator.errors import warn
+from generator.redaction import redact_all
 from generator.settings import Settings
 from generator.texts.store import atomic_write
 from generator.writing.results import PairResult
@@ -54,6 +55,6 @@ def save_failures(settings: Settings, results: list[PairResult]) -> None:
         return
     payload = {"version": 1, "failures": [known[k] for k in sorted(known)]}
     try:
-        atomic_write(failures_path(settings), json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        atomic_write(failures_path(settings), json.dumps(redact_all(payload), indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         warn(f"cannot record failures in {failures_path(settings)}: {exc}")
