@@ -221,3 +221,15 @@ def test_generating_a_japanese_pair_asks_for_japanese_and_stores_it_beside_the_e
     states = {s.label: s.state for s in all_status(editions(load_glossary(settings.root), settings))}
     assert states["lora/physicist.ja"] == "fresh" and states["lora/physicist"] == "fresh"
     assert states["lora/jp-cpa.ja"] == MISSING
+
+
+def test_arithmetic_with_japanese_counters_traces_its_numbers(tmp_path):
+    from generator.writing.checks import check_text
+
+    config = make_bilingual_glossary(tmp_path / "site")
+    glossary = load_glossary(config.parent)
+    concept = glossary.concepts["matrix-rank"]
+    shown = check_text(glossary, concept, "表は 1,000 行 × 1,000 列 = 100万 個の数字です。")
+    assert shown == []
+    wrong = check_text(glossary, concept, "表は 1,000 行 × 1,000 列 = 200万 個の数字です。")
+    assert any('"200万"' in f.message for f in wrong)

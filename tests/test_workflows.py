@@ -202,6 +202,7 @@ def test_regenerate_triggers(regen):
     inputs = on["workflow_dispatch"]["inputs"]
     assert inputs["force"]["type"] == "boolean"
     assert inputs["concept"]["type"] == "string"
+    assert inputs["language"]["type"] == "string"
     assert on["push"]["branches"] == ["main"]
     # Everything that changes the published site deploys on merge, not only concepts and personas.
     assert set(on["push"]["paths"]) == {
@@ -460,6 +461,7 @@ def test_generate_step_passes_inputs(regen, workdir, tmp_path):
         MAX_COST="2.5",
         FORCE="true",
         CONCEPTS="lora, rag",
+        LANGUAGES="ja",
         STUB_LOG=str(tmp_path / "log"),
         STUB_WRITE="1",
     )
@@ -478,6 +480,8 @@ def test_generate_step_passes_inputs(regen, workdir, tmp_path):
         "lora",
         "--concept",
         "rag",
+        "--language",
+        "ja",
     ]
     seen_env = (tmp_path / "log.env").read_text()
     assert "OPENAI_BASE_URL" not in seen_env, "an empty variable must be unset"
@@ -486,7 +490,9 @@ def test_generate_step_passes_inputs(regen, workdir, tmp_path):
 
 
 @needs_bash_git
-@pytest.mark.parametrize("bad", [{"CONCEPTS": "../etc"}, {"CONCEPTS": "$(id)"}, {"MAX_COST": "5; rm"}])
+@pytest.mark.parametrize(
+    "bad", [{"CONCEPTS": "../etc"}, {"CONCEPTS": "$(id)"}, {"MAX_COST": "5; rm"}, {"LANGUAGES": "ja;rm"}]
+)
 def test_generate_step_rejects_bad_input(regen, workdir, tmp_path, bad):
     script = step(regen["jobs"]["generate"], "Generate")["run"]
     env = base_env(

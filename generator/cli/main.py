@@ -49,6 +49,24 @@ def validate(config_file: str) -> None:
             + "; ".join(f"{e.language}: {len(e.glossary.personas)} personas" for e in found)
             + f" (texts in {settings.source_language} are the ground truth)."
         )
+    for item in found:
+        _show_derived_readings(item)
+
+
+def _show_derived_readings(item) -> None:
+    """Japanese concepts sorted by a reading Janome derived, for someone to check (and write down)."""
+    if item.language.split("-")[0] != "ja":
+        return
+    from generator.inputs.languages import reading
+    from generator.site.japanese import reading_of
+
+    for slug, concept in sorted(item.glossary.concepts.items()):
+        if item.glossary.source is not None and reading(item.glossary, slug):
+            continue
+        derived = reading_of(concept.title)
+        if derived:
+            hint = f"check it, then add translations.{item.language}.reading" if item.glossary.source else "check it"
+            click.echo(f"A to Z reading derived for {slug} ({concept.title}): {derived} ({hint})")
 
 
 def _problem_of(status) -> Problem:

@@ -178,7 +178,8 @@ _PYTHON_OPS = {
     "−": "-",
     "minus": "-",
 }
-_UNIT_WORD = r"(?:\s*(?!by\b|times\b|is\b|plus\b|minus\b)[A-Za-z]{1,12}\.?)?"  # "2 bytes ×", "12 months ="
+# "2 bytes ×", "12 months =", and Japanese counters: "500 店舗 × 2,000 商品 = 100万"
+_UNIT_WORD = r"(?:\s*(?:(?!by\b|times\b|is\b|plus\b|minus\b)[A-Za-z]{1,12}\.?|[\u3041-\u30ff\u3400-\u9fff]{1,4}))?"
 _LINK = re.compile(rf"{_UNIT_WORD}\s*(?P<close>[)\]]*)\s*(?P<op>{_OPERATOR})\s*(?P<open>[(\[]*)\s*$", re.I)
 _RESULT = re.compile(
     rf"{_UNIT_WORD}\s*(?P<close>[)\]]*)\s*{_EQUALS}\s*(?:about|roughly|around|approximately|約)?\s*$", re.I
