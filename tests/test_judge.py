@@ -83,13 +83,18 @@ def write_site(root: Path, *, personas=("engineer", "child"), plugin: dict | Non
     root.mkdir(parents=True, exist_ok=True)
     lora = yaml.safe_load((ROOT / "concepts" / "lora.yaml").read_text(encoding="utf-8"))
     lora["related"] = []
+    lora.pop("translations", None)  # a one-language site
     (root / "concepts").mkdir(exist_ok=True)
     (root / "concepts" / "lora.yaml").write_text(
         yaml.safe_dump(lora, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     (root / "personas").mkdir(exist_ok=True)
     for slug in personas:
-        shutil.copy(ROOT / "personas" / f"{slug}.yaml", root / "personas" / f"{slug}.yaml")
+        persona = yaml.safe_load((ROOT / "personas" / f"{slug}.yaml").read_text(encoding="utf-8"))
+        persona.pop("translations", None)
+        (root / "personas" / f"{slug}.yaml").write_text(
+            yaml.safe_dump(persona, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
     return write_site_config(root, plugin or {})
 
 
@@ -454,11 +459,12 @@ def test_verify_passes_the_curated_examples_and_catches_an_edit(tmp_path, server
         'FAILED lora/engineer: asserts misconception 1 "LoRA compresses the training data.": says "compresses the training data"'
         in result.output
     )
-    assert "5 checked by gpt-4o-mini: 4 passed, 1 failed." in result.output
+    # LoRA's five English texts and its four Japanese ones
+    assert "9 checked by gpt-4o-mini: 8 passed, 1 failed." in result.output
     assert len(script.judge_requests) == pairs + 1  # the four unchanged texts came from the cache
 
     result = cli("verify", "--concept", "lora", "--persona", "child", "-f", config)
-    assert result.exit_code == 0 and "1 checked by gpt-4o-mini: 1 passed" in result.output
+    assert result.exit_code == 0 and "2 checked by gpt-4o-mini: 2 passed" in result.output  # in English and Japanese
 
 
 def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, server):
@@ -466,7 +472,9 @@ def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, se
     store = Store(tmp_path / "example" / "concepts")
     before = store.read("lora", "physicist")
     assert provenance(before, "en").endswith("not machine-checked")
-    result = cli("verify", "--concept", "lora", "--persona", "physicist", "--write-verdicts", "-f", config)
+    result = cli(
+        "verify", "--concept", "lora", "--persona", "physicist", "--language", "en", "--write-verdicts", "-f", config
+    )
     assert result.exit_code == 0, result.output
     assert "Verdicts recorded in 1 file (--write-verdicts was given)" in result.output
     after = store.read("lora", "physicist")
@@ -482,7 +490,9 @@ def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, se
     assert verdict["traced"] is True
     path = store.path("lora", "physicist")
     bytes_once = path.read_bytes()
-    again = cli("verify", "--concept", "lora", "--persona", "physicist", "--write-verdicts", "-f", config)
+    again = cli(
+        "verify", "--concept", "lora", "--persona", "physicist", "--language", "en", "--write-verdicts", "-f", config
+    )
     assert again.exit_code == 0 and "already recorded" in again.output and path.read_bytes() == bytes_once
     # once the curated text is edited, its old verdict no longer shows as a check
     path.write_text(path.read_text(encoding="utf-8").replace("LoRA", "LoRA (Hu et al.)", 1), encoding="utf-8")
@@ -494,7 +504,9 @@ def test_verify_does_not_write_a_failing_verdict(tmp_path, server):
     path = tmp_path / "example" / "concepts" / "lora" / "child.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nLoRA is a dataset of pictures.\n", encoding="utf-8")
     edited = path.read_bytes()
-    result = cli("verify", "--concept", "lora", "--persona", "child", "--write-verdicts", "-f", config)
+    result = cli(
+        "verify", "--concept", "lora", "--persona", "child", "--language", "en", "--write-verdicts", "-f", config
+    )
     assert result.exit_code == 1 and 'asserts misconception 4 "LoRA is a dataset."' in result.output
     assert path.read_bytes() == edited
 
