@@ -233,3 +233,32 @@ def test_arithmetic_with_japanese_counters_traces_its_numbers(tmp_path):
     assert shown == []
     wrong = check_text(glossary, concept, "表は 1,000 行 × 1,000 列 = 200万 個の数字です。")
     assert any('"200万"' in f.message for f in wrong)
+
+
+def test_preview_in_another_language_asks_for_it(tmp_path, openai_server):
+    config = make_bilingual_glossary(tmp_path / "site", kind="generation")
+    result = CliRunner().invoke(main, ["preview", "lora", "jp-cpa", "--language", "ja", "-f", str(config)])
+    assert result.exit_code == 0, result.output
+    asked = openai_server.completions[-1].json["messages"]
+    assert any("Language: Japanese (ja)" in m["content"] for m in asked)
+    assert not (tmp_path / "site" / "concepts" / "lora" / "jp-cpa.ja.md").exists()  # never saved
+    outside = CliRunner().invoke(main, ["preview", "lora", "jp-cpa", "-f", str(config)])
+    assert outside.exit_code == 2 and "persona 'jp-cpa' has no tab in 'en'" in outside.output
+
+
+def test_an_edition_without_our_strings_falls_back_to_english_and_says_so(tmp_path, caplog):
+    import logging
+
+    from kit import build
+
+    config = make_bilingual_glossary(tmp_path / "site", explanations=True)
+    text = config.read_text(encoding="utf-8").replace("languages: [en, ja]", "languages: [en, fr]")
+    config.write_text(text, encoding="utf-8")
+    for path in (tmp_path / "site").rglob("*.yaml"):
+        edit_yaml(path, lambda d: d.pop("translations", None) or d.pop("languages", None))
+    with caplog.at_level(logging.INFO):
+        site = build(config, tmp_path / "out")
+    page = (site / "fr" / "concepts" / "lora" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in page and "Definition" in page  # Material's French, our English
+    assert "Français" in page  # the switch names each language in that language
+    assert any("no 'fr' translation yet: they are in English" in r.getMessage() for r in caplog.records)

@@ -259,16 +259,23 @@ async def _run_and_close(run: Run, caller: ModelCaller, todo: list[PairStatus]) 
 @click.command("preview", cls=GlossaryCommand)
 @click.argument("concept")
 @click.argument("persona")
+@click.option("--language", metavar="CODE", help="In this language (default: the language of the concept files).")
 @config_option
-def preview_command(concept: str, persona: str, config_file: str = "mkdocs.yml") -> None:
+def preview_command(concept: str, persona: str, language: str | None = None, config_file: str = "mkdocs.yml") -> None:
     """Print one explanation (through the cache) without touching the committed text."""
+    from generator.texts.editions import editions
+
     settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
-    _check_names((concept,), glossary.concepts, "concept", settings.concepts_dir)
-    _check_names((persona,), glossary.personas, "persona", settings.personas_dir)
+    loaded = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
+    _check_names((concept,), loaded.concepts, "concept", settings.concepts_dir)
+    _check_names((persona,), loaded.personas, "persona", settings.personas_dir)
+    edition = editions(loaded, settings, (language or settings.source_language,))[0]
+    settings, glossary = edition.settings, edition.glossary
+    if persona not in glossary.personas:
+        raise ConfigError(f"persona {persona!r} has no tab in {edition.language!r} (see its `languages:`)")
     if glossary.concepts[concept].draft:
         click.echo(f"note: {concept} is a draft; `generate` skips it until it has key facts", err=True)
-    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))
+    statuses = glossary_status(glossary, settings, edition.store)
     prompts = plan_prompts(glossary, statuses, [(concept, persona)], settings.examples)
     caller = ModelCaller(settings, jobs=1)
     pipeline = Pipeline(settings, glossary, caller, prompts=prompts)
