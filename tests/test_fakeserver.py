@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from fakeserver import FakeOpenAI, Fault, Reply
+from fakeserver import FakeOpenAI, Fault, Reply, default_responder
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -330,7 +330,20 @@ def test_prompt_cache_serves_an_exact_prefix_of_1024_tokens_or_more_in_steps_of_
 
 
 def test_requests_in_flight_together_do_not_share_the_prefix():
-    with FakeOpenAI(prompt_cache=True, latency=0.3) as server:
+    # The first three answers wait until all three have arrived, so all three are in flight together
+    # however slowly the threads start; the cache is read right after that and written a second later.
+    arrived = threading.Barrier(3)
+    lock, answered = threading.Lock(), []
+
+    def responder(request: dict) -> str:
+        with lock:
+            answered.append(1)
+            first_three = len(answered) <= 3
+        if first_three:
+            arrived.wait(timeout=30)
+        return default_responder(request)
+
+    with FakeOpenAI(prompt_cache=True, latency=1.0, responder=responder) as server:
         client = make_client(server)
         results = []
 
