@@ -164,3 +164,48 @@ def test_a_curated_text_that_is_one_code_fence_stays_one(tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "built" / "concepts" / "lora" / "index.html").read_text(encoding="utf-8")
     assert "<pre><code" in page and "A curated text kept as code on purpose." in page
+
+
+class _Planted:
+    def __reduce__(self):
+        return (Path.touch, (Path(os.environ["PLANTED_MARKER"]),))
+
+
+def test_a_pickle_planted_in_the_response_cache_is_never_loaded(tmp_path, monkeypatch):
+    import diskcache
+
+    from generator.llm.cache import Memo
+
+    marker = tmp_path / "pickle-ran"
+    monkeypatch.setenv("PLANTED_MARKER", str(marker))
+    with diskcache.Cache(str(tmp_path / ".cache" / "calls")) as planted:  # as a pull request could commit it
+        planted.set("0" * 64, _Planted())
+    warnings: list[str] = []
+    memo = Memo(tmp_path / ".cache", warn=warnings.append)
+    assert memo.get("0" * 64) is None and not marker.exists()
+    assert warnings and "response cache" in warnings[0]
+    memo.close()
+
+
+def test_a_response_cache_linked_out_of_the_cache_folder_is_not_used(tmp_path):
+    from generator.llm.cache import Memo
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "calls").symlink_to(tmp_path / "elsewhere")
+    warnings: list[str] = []
+    memo = Memo(tmp_path / ".cache", warn=warnings.append)
+    memo.set("k", {"content": "x"})
+    assert list((tmp_path / "elsewhere").iterdir()) == [] and "symbolic link" in warnings[0]
+
+
+def test_a_lock_file_planted_as_a_link_is_not_followed(tmp_path):
+    from generator.writing import runlock
+
+    (tmp_path / "target").write_text("keep me", encoding="utf-8")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "generate.lock").symlink_to(tmp_path / "target")
+    with pytest.raises(runlock.Busy, match="if it is a symbolic link, delete it"):
+        with runlock.held(tmp_path / "cache"):
+            pass
+    assert (tmp_path / "target").read_text(encoding="utf-8") == "keep me"

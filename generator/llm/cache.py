@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generator import safefs
 from generator.errors import warn
 from generator.redaction import redact_all
 
@@ -34,6 +36,28 @@ def request_key(model: str, messages: list[dict], **parameters: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _text_only_disk():
+    """diskcache's Disk that never unpickles: the cache folder is in the repository, where a pull
+    request could plant a database whose values are pickles (code, run on load). We store JSON text."""
+    import diskcache
+    from diskcache.core import MODE_PICKLE
+
+    class TextOnlyDisk(diskcache.Disk):
+        def fetch(self, mode, filename, value, read):
+            if mode == MODE_PICKLE:
+                raise ValueError("a pickled value in the response cache (never loaded)")
+            if filename and not safefs.inside(os.path.join(self._directory, filename), self._directory):
+                raise ValueError(f"a value file outside the response cache ({filename}; never read)")
+            return super().fetch(mode, filename, value, read)
+
+        def get(self, key, raw):
+            if not raw:
+                raise ValueError("a pickled key in the response cache (never loaded)")
+            return super().get(key, raw)
+
+    return TextOnlyDisk
+
+
 class Memo:
     """get/set/forget of JSON-able answers by request key, on disk under `<cache_dir>/calls/`."""
 
@@ -42,27 +66,30 @@ class Memo:
         self.path = Path(cache_path) / CALLS_DIR if cache_path is not None else None
         self._cache = None
         self._broken = False
-        if self.path is not None:
+        if self.path is not None and not safefs.inside(self.path, cache_path):
+            self.warn(f"the response cache {self.path} is a symbolic link out of {cache_path}; running without a cache")
+            self._broken = True
+        elif self.path is not None:
             self._cache = self._open()
 
     def _open(self):
         import diskcache
 
         try:
-            cache = diskcache.Cache(str(self.path))
+            cache = diskcache.Cache(str(self.path), disk=_text_only_disk())
             cache.get("__probe__")  # reads the schema: a corrupt database fails here
             return cache
-        except (sqlite3.Error, OSError, ValueError) as exc:
+        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
             self.warn(f"the response cache at {self.path} is unreadable ({exc}); starting with an empty cache")
         try:
             if self.path.exists():
                 aside = self.path.with_name(f"{CALLS_DIR}.corrupt-{int(time.time())}")
                 shutil.move(str(self.path), str(aside))
                 shutil.rmtree(aside, ignore_errors=True)
-            cache = diskcache.Cache(str(self.path))
+            cache = diskcache.Cache(str(self.path), disk=_text_only_disk())
             cache.get("__probe__")
             return cache
-        except (sqlite3.Error, OSError, ValueError) as exc:
+        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
             self.warn(f"cannot create a response cache at {self.path} ({exc}); running without a cache")
             self._broken = True
             return None

@@ -32,7 +32,12 @@ def held(folder: Path, command: str = "glossary generate") -> Iterator[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:  # a symbolic link planted where the lock goes is never followed
+        raise Busy(
+            f"cannot take the repository's lock {path} ({exc.strerror}); if it is a symbolic link, delete it"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
