@@ -491,6 +491,34 @@ def test_generate_step_passes_inputs(regen, workdir, tmp_path):
 
 @needs_bash_git
 @pytest.mark.parametrize(
+    ("batch", "force", "expected"), [("true", "false", ["--batch"]), ("true", "true", ["--force"]), ("", "false", [])]
+)
+def test_generate_step_uses_the_batch_api_when_the_repository_variable_says_so(
+    regen, workdir, tmp_path, batch, force, expected
+):
+    script = step(regen["jobs"]["generate"], "Generate")["run"]
+    summary = tmp_path / "summary.md"
+    env = base_env(
+        tmp_path,
+        OPENAI_API_KEY="sk-test",
+        MAX_COST="5",
+        FORCE=force,
+        CONCEPTS="",
+        BATCH=batch,
+        STUB_LOG=str(tmp_path / "log"),
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+    git(workdir, "init", "-q", env=env)
+    (workdir / "pr-body.md").write_text("### Batches\n\n- Still out: batch batch_1 (in_progress, 4 request(s)).\n")
+    result = run_step(script, workdir, env)
+    assert result.returncode == 0, result.stderr
+    args = (tmp_path / "log").read_text().split("\n")[:-1]
+    assert args == ["generate", "--max-cost", "5", "--report", "pr-body.md", *expected]
+    assert "Still out: batch batch_1" in summary.read_text()  # what is out shows in the run's summary
+
+
+@needs_bash_git
+@pytest.mark.parametrize(
     "bad", [{"CONCEPTS": "../etc"}, {"CONCEPTS": "$(id)"}, {"MAX_COST": "5; rm"}, {"LANGUAGES": "ja;rm"}]
 )
 def test_generate_step_rejects_bad_input(regen, workdir, tmp_path, bad):

@@ -127,6 +127,11 @@ def _outcome(r: PairResult) -> str:
 @click.option(
     "--report", type=click.Path(dir_okay=False), help="Write a Markdown report (for a pull request body) to this file."
 )
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Through the Batch API: collect finished batches, store their texts, send the rest as a new batch.",
+)
 @language_option
 @config_option
 def generate_command(
@@ -138,9 +143,14 @@ def generate_command(
     dry_run: bool = False,
     max_cost: float | None = None,
     report: str | None = None,
+    batch: bool = False,
     config_file: str = "mkdocs.yml",
 ) -> None:
     """Generate every missing or stale explanation (calls the model)."""
+    if batch and force:
+        raise ConfigError(
+            "--force cannot be used with --batch: batch answers come back through the response cache, which --force bypasses"
+        )
     console = make_console()
     settings = load_settings(config_file).override(jobs=jobs, max_cost=max_cost)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
@@ -159,8 +169,12 @@ def _generate(console, settings, glossary, concepts, personas, languages, force,
     if dry_run:
         for note in plan.notes:
             console.print(f"note: {note}", markup=False)
-        _dry_run(console, glossary, settings, plan, force, prompts)
+        _dry_run(console, glossary, settings, plan, force, prompts, "batch" if batch else None)
         return
+    if batch:
+        from generator.cli.batch import run_batch
+
+        return run_batch(console, settings, plan, prompts, report, send=True)
     remove_stale_temp_files(store)
     stamped = stamp_edited(plan.editions, plan.statuses)
     for label in stamped:

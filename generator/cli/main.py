@@ -277,12 +277,20 @@ def _mkdocs_build(settings: Settings, *, strict: bool, site_dir: str | None, all
 
 def _add_commands_owned_elsewhere() -> None:
     """Commands whose modules own them (they import the model client lazily)."""
+    from generator.cli.batch import collect_command
     from generator.cli.evaljudge import eval_judge_command
     from generator.cli.generate import generate_command, preview_command
     from generator.cli.importer import import_command
     from generator.cli.verify import verify_command
 
-    for command in (generate_command, preview_command, verify_command, import_command, eval_judge_command):
+    for command in (
+        generate_command,
+        preview_command,
+        collect_command,
+        verify_command,
+        import_command,
+        eval_judge_command,
+    ):
         main.add_command(command)
 
 

@@ -53,14 +53,15 @@ def summary_table(results: list[PairResult], limit: int = 60) -> Table:
     return table
 
 
-def money_line(spent: float, list_price: float, tier: str, unpriced: bool) -> str:
+def money_line(spent: float, list_price: float, tiers: set[str], unpriced: bool) -> str:
     """`cost $X (list price $Y: $Z saved by the prompt cache and flex processing)`."""
     if unpriced and not spent:
         return "cost unknown (no price for the model)"
     line = f"cost {format_cost(spent)}"
     saved = list_price - spent
     if list_price > 0 and saved > 0.000_05:
-        how = "the prompt cache" + (f" and {TIER_NAMES[tier]}" if tier in TIER_NAMES else "")
+        discounted = [TIER_NAMES[t] for t in sorted(tiers) if t in ("flex", "batch")]
+        how = " and ".join(["the prompt cache", *discounted])
         line += f" (list price {format_cost(list_price)}: {format_cost(saved)} saved by {how})"
     return line
 
@@ -76,7 +77,7 @@ def totals_line(results: list[PairResult], caller: ModelCaller, seconds: float) 
         parts.append(f"{skipped} not started")
     prompt, hit = u.get("prompt_tokens", 0), u.get("cached_tokens", 0)
     share = f", {hit / prompt:.0%}" if prompt else ""
-    money = money_line(stats.spent, stats.list_price, caller.tier.requested, bool(stats.unpriced))
+    money = money_line(stats.spent, stats.list_price, stats.tiers, bool(stats.unpriced))
     line = ", ".join(parts) + f" in {seconds:.1f} s."
     line += (
         f" {stats.requests} request{'s' if stats.requests != 1 else ''}"

@@ -218,6 +218,7 @@ class CallStats:
     list_price: float = 0.0  # what they would cost undiscounted: no prompt cache, default tier
     unpriced: int = 0  # answers from a model without a price
     usage: dict = field(default_factory=dict)
+    tiers: set = field(default_factory=set)  # the tiers answers were billed at
 
 
 class ModelCaller:
@@ -301,6 +302,7 @@ class ModelCaller:
         choice = response.choices[0]
         message = choice.message
         usage = _usage(response)
+        self.stats.tiers.add(tier)
         cost = usage_cost(self.settings, model, usage, tier)
         if cost is None:
             self.stats.unpriced += 1

@@ -229,6 +229,7 @@ class Run:
         progress: Progress,
         editions: dict[str | None, Edition] | None = None,
         prompts: dict[str | None, PromptPlan] | None = None,
+        billed: str | None = None,
     ):
         self.settings = settings
         self.glossary = glossary
@@ -243,6 +244,7 @@ class Run:
         }
         self._warm: dict[tuple, asyncio.Event] = {}  # prefix group -> set once its first request was answered
         self._leaders: set[tuple] = set()
+        self.billed = billed  # the tier texts are priced at in their front matter, when not the caller's
         self.progress = progress
         self.results: dict[tuple[str, str, str | None], PairResult] = {}
         self.judge = faithfulness if settings.verify else None
@@ -370,7 +372,7 @@ class Run:
             if current is not None and current.curated:
                 raise Rejected("not written: the text was edited during the run, and edits are kept")
         usage = dict(result.usage)
-        cost = usage_cost(self.settings, self.settings.model, usage, self.caller.tier.billed_as(None))
+        cost = usage_cost(self.settings, self.settings.model, usage, self.billed or self.caller.tier.billed_as(None))
         if cost is not None:
             usage["cost_usd"] = round(cost, 6)
         meta: dict[str, Any] = {
