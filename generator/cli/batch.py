@@ -18,6 +18,7 @@ from generator.llm.calls import ModelCaller
 from generator.settings import Settings, load_settings
 from generator.texts.store import atomic_write
 from generator.writing import batch as batching
+from generator.writing import runlock
 from generator.writing.failures import save_failures
 from generator.writing.generate import Plan, Run, edition_prompts, make_plan, remove_stale_temp_files, stamp_edited
 from generator.writing.results import PairResult
@@ -141,6 +142,7 @@ def collect_command(report: str | None = None, config_file: str = "mkdocs.yml") 
     console = make_console()
     settings = load_settings(config_file)
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
-    plan = make_plan(glossary, settings)
-    prompts = {key: edition_prompts(plan, key, settings.examples) for key in plan.editions}
-    run_batch(console, settings, plan, prompts, report, send=False)
+    with runlock.held(settings.cache_path):  # the same lock as `generate`: both store texts and send requests
+        plan = make_plan(glossary, settings)
+        prompts = {key: edition_prompts(plan, key, settings.examples) for key in plan.editions}
+        run_batch(console, settings, plan, prompts, report, send=False)

@@ -156,10 +156,10 @@ def generate_command(
     glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
     # One run per repository, from the plan on: a second one would plan the same pairs and send every request twice.
     with contextlib.nullcontext() if dry_run else runlock.held(settings.cache_path):
-        _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report)
+        _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report, batch)
 
 
-def _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report) -> None:
+def _generate(console, settings, glossary, concepts, personas, languages, force, dry_run, report, batch) -> None:
     """generate_command's work, under the repository's lock."""
     plan = make_plan(glossary, settings, tuple(concepts), tuple(personas), force, tuple(languages))
     store = plan.editions[None].store if None in plan.editions else Store(settings.concepts_path)
