@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+ADDR ?= 127.0.0.1:8000
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: venv site serve test lint bench eval clean
@@ -19,7 +20,7 @@ site: venv
 	$(BIN)/glossary build
 
 serve: venv
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve --dev-addr $(ADDR)
 
 test: venv lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,18 +19,6 @@ from mkdocs.config import config_options as c
 
 from generator.errors import ConfigError
 
-# USD per million tokens (input, cached input, output); config `prices` overrides or extends it.
-DEFAULT_PRICES: dict[str, dict[str, float]] = {
-    "gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.60},
-    "gpt-4o": {"input": 2.50, "cached_input": 1.25, "output": 10.00},
-    "gpt-4.1": {"input": 2.00, "cached_input": 0.50, "output": 8.00},
-    "gpt-4.1-mini": {"input": 0.40, "cached_input": 0.10, "output": 1.60},
-    "gpt-4.1-nano": {"input": 0.10, "cached_input": 0.025, "output": 0.40},
-    "gpt-5": {"input": 1.25, "cached_input": 0.125, "output": 10.00},
-    "gpt-5-mini": {"input": 0.25, "cached_input": 0.025, "output": 2.00},
-}
-
-
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # en, ja, pt-BR
 
 
@@ -83,6 +71,9 @@ class PluginConfig(base.Config):
     """Seconds of flex refusing every request (429) before the rest of the run uses the default tier (0 or more)."""
     max_wait = c.Type(float, default=300.0)
     """Longest pause a server may ask for (Retry-After, in seconds, more than 0); a longer one stops the run."""
+
+    policy = c.Type(dict, default={})
+    """The content rules `glossary validate` enforces: {min_facts, require_sources, two_way_related, ...} (inputs/policy.py)."""
 
     def validate(self):
         """MkDocs' check of each option, GLOSSARY_* overrides applied first; then the rules between values."""
@@ -199,6 +190,7 @@ class Settings:
     flex_timeout: float
     flex_fallback: float
     max_wait: float
+    policy: dict
 
     @property
     def concepts_path(self) -> Path:
@@ -215,11 +207,6 @@ class Settings:
     @property
     def judge(self) -> str:
         return self.judge_model or self.model
-
-    def price(self, model: str) -> dict[str, float] | None:
-        """Price per million tokens for a model, from config first, then the built-in table."""
-        table = {**DEFAULT_PRICES, **self.prices}
-        return table.get(model)
 
     @property
     def source_language(self) -> str:

@@ -11,6 +11,7 @@ import functools
 import http.server
 import os
 import shutil
+import subprocess
 import textwrap
 import threading
 from pathlib import Path
@@ -538,3 +539,20 @@ def make_bilingual_glossary(root: Path, *, kind: str = "basic", explanations: bo
                     f"---\nsource: curated\n---\nA hand-written text on {slug} for {persona}{suffix}.\n",
                 )
     return config
+
+
+def copy_checkout(target: Path) -> Path:
+    """This repository's files as a fresh clone has them (tracked, and new files not ignored), without caches or venv."""
+    repo = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = repo / name
+        if source.is_file() and not source.is_symlink():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    return target

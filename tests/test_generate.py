@@ -662,6 +662,13 @@ def test_max_cost_needs_a_price(site, server, monkeypatch):
     assert server.count == 0
 
 
+def test_max_cost_runs_with_a_new_model_from_the_published_price_table(site, server, monkeypatch):
+    monkeypatch.setenv("GLOSSARY_MODEL", "gpt-5.1")  # never in any table of ours: genai-prices knows it
+    result = generate(site, "--max-cost", "1")
+    assert server.count == 4 and len(snapshot(site)) == 4, result.output
+    assert {r.json["model"] for r in server.requests} == {"gpt-5.1"}
+
+
 def test_report_is_markdown_for_a_pull_request(site, server):
     generate(site, "--report", str(site / "report.md"))
     report = (site / "report.md").read_text(encoding="utf-8")
@@ -776,6 +783,13 @@ def test_token_estimate_and_prices():
     settings = settings_from_options(Path("mkdocs.yml"), prices={"local": {"input": 0, "output": 0}})
     assert price_for(settings, "gpt-4o-mini-2024-07-18") == price_for(settings, "gpt-4o-mini")
     assert price_for(settings, "unknown-model") is None
+    assert price_for(settings, "gpt-4.1") == {"input": 2.0, "cached_input": 0.5, "output": 8.0}, (
+        "genai-prices' bundled table, offline"
+    )
+    mine = settings_from_options(Path("mkdocs.yml"), prices={"gpt-4.1": {"input": 1, "output": 3}})
+    assert price_for(mine, "gpt-4.1-2025-04-14") == {"input": 1.0, "cached_input": 1.0, "output": 3.0}, (
+        "`prices:` comes first"
+    )
     assert usage_cost(settings, "local", {"prompt_tokens": 10, "completion_tokens": 10}) == 0
     cost = usage_cost(
         settings, "gpt-4o-mini", {"prompt_tokens": 1_000_000, "cached_tokens": 500_000, "completion_tokens": 1_000_000}

@@ -79,8 +79,10 @@ def test_a_bad_option_in_mkdocs_yml_is_one_message_naming_it_exit_2(small_glossa
     set_option(small_glossary, jobs=0)
     result = run(small_glossary, "validate")
     assert result.exit_code == 2, result.output
-    assert f"Error: {small_glossary}: " in result.output
-    assert "Plugin 'glossary' option 'jobs': must be from 1 to 256, not 0" in result.output
+    assert "Error: 1 problem in the glossary input:\n  mkdocs.yml:" in result.output  # validate locates it
+    assert "plugins.glossary.jobs: must be from 1 to 256, not 0" in result.output
+    built = run(small_glossary, "build")
+    assert built.exit_code == 2 and "Plugin 'glossary' option 'jobs': must be from 1 to 256, not 0" in built.output
 
 
 def test_environment_overrides_are_coerced_and_checked(small_glossary, monkeypatch):
@@ -93,10 +95,10 @@ def test_environment_overrides_are_coerced_and_checked(small_glossary, monkeypat
     monkeypatch.setenv("GLOSSARY_JOBS", "many")
     result = run(small_glossary, "validate")
     assert result.exit_code == 2
-    assert "option 'jobs': environment variable GLOSSARY_JOBS='many' is not a valid int" in result.output
+    assert "jobs: environment variable GLOSSARY_JOBS='many' is not a valid int" in result.output
     monkeypatch.setenv("GLOSSARY_JOBS", "300")
     result = run(small_glossary, "validate")
-    assert result.exit_code == 2 and "option 'jobs': must be from 1 to 256, not 300" in result.output
+    assert result.exit_code == 2 and "jobs: must be from 1 to 256, not 300" in result.output
 
 
 def test_command_line_flags_go_through_the_same_rules(small_glossary):

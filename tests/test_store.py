@@ -183,3 +183,51 @@ def test_strict_build_can_allow_pending_texts_but_says_which(tmp_path):
     import os
 
     assert "GLOSSARY_ALLOW_PENDING" not in os.environ, "the flag does not leak into later builds"
+
+
+def accepted(root, store, concept, persona, body):
+    store.write(Explanation(concept, persona, body, {"source": "curated"}))
+    result = CliRunner().invoke(main, ["accept", concept, persona, "-f", str(root / "mkdocs.yml")])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_new_link_to_a_concept_a_curated_text_never_names_sends_nothing_back_to_review(tmp_path):
+    root, settings, glossary, store = setup(tmp_path)
+    accepted(root, store, "lora", "child", "Stickers on a finished drawing: the drawing stays as it was.\n")
+    accepted(root, store, "lora", "physicist", "A low-rank perturbation; see matrix rank for why it is cheap.\n")
+    write_yaml(
+        root / "concepts/adapter.yaml",
+        {
+            "title": "Adapter",
+            "summary": "A small module added to a frozen model.",
+            "definition": "An adapter is a small trainable module.",
+            "facts": ["Adapters are trained while the model stays frozen."],
+            "related": ["lora"],
+        },
+    )
+    data = yaml.safe_load((root / "concepts/lora.yaml").read_text())
+    data["related"].append("adapter")  # the link back, as CONTRIBUTING.md asks
+    write_yaml(root / "concepts/lora.yaml", data)
+    now = states(root)
+    assert now[("lora", "child")].state == "curated"
+    assert now[("lora", "physicist")].state == "curated"
+
+    data = yaml.safe_load((root / "concepts/matrix-rank.yaml").read_text())
+    data["summary"] = "How many independent directions a matrix has."
+    write_yaml(root / "concepts/matrix-rank.yaml", data)
+    now = states(root)
+    assert now[("lora", "physicist")].describe() == "curated, needs review: related changed since it was written", (
+        "it names matrix rank"
+    )
+    assert now[("lora", "child")].state == "curated", "it does not name matrix rank"
+
+
+def test_accept_all_records_every_review_at_once(tmp_path):
+    root, settings, glossary, store = setup(tmp_path)
+    store.write(Explanation("lora", "child", "Hand-written.\n", {"source": "curated"}))
+    store.write(Explanation("matrix-rank", "child", "Also hand-written.\n", {"source": "curated"}))
+    result = CliRunner().invoke(main, ["accept", "--all", "-f", str(root / "mkdocs.yml")])
+    assert result.exit_code == 0, result.output
+    assert "accepted lora/child" in result.output and "accepted matrix-rank/child" in result.output
+    now = states(root)
+    assert now[("lora", "child")].state == now[("matrix-rank", "child")].state == "curated"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 from pathlib import Path
@@ -10,16 +9,16 @@ from pathlib import Path
 import click
 
 from generator.cli.options import GlossaryGroup, config_option, console, language_option
-from generator.errors import ConfigError, GlossaryError, InputError, Problem
+from generator.errors import ConfigError, GlossaryError, InputError
 from generator.inputs import skeletons
+from generator.inputs.jsonschema import modeline
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import SLUG_RE
 from generator.settings import Settings, load_settings
 from generator.texts.editions import all_status, editions
-from generator.texts.fingerprint import CONTENT_INPUTS, combine
 from generator.texts.status import (
-    BROKEN,
     REVIEW,
+    record_review,
 )
 
 
@@ -31,23 +30,34 @@ def main() -> None:
 
 @main.command()
 @config_option
-def validate(config_file: str) -> None:
-    """Check every concept and persona file; list every problem at once (exit 2)."""
-    settings = load_settings(config_file)
-    glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
-    found = editions(glossary, settings)
-    unreadable = [s for s in all_status(found) if s.state == BROKEN]
-    if unreadable:  # an explanation file that cannot be read is a problem of the input, as a concept file is
-        raise InputError([_problem_of(s) for s in unreadable])
+@click.option(
+    "--strict", is_flag=True, help="Count warnings (one-way related links, placeholder URLs...) as problems too."
+)
+def validate(config_file: str, strict: bool) -> None:
+    """Check the glossary settings in mkdocs.yml, every concept and persona file, and the content
+    policy; list every problem at once (exit 2)."""
+    from generator.cli.validate import check_site
+
+    checked = check_site(Path(config_file))
+    findings, glossary, found = checked.findings, checked.glossary, checked.editions
+    for warning in findings.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if findings.errors or (strict and findings.warnings):
+        raise InputError(findings.errors + (findings.warnings if strict else []))
     drafts = sum(1 for c in glossary.concepts.values() if c.draft)
+    warned = (
+        f" ({len(findings.warnings)} warning{'s' if len(findings.warnings) != 1 else ''} above)"
+        if findings.warnings
+        else ""
+    )
     click.echo(
-        f"OK: {len(glossary.concepts)} concepts ({drafts} drafts) and {len(glossary.personas)} personas are valid."
+        f"OK: {_count(len(glossary.concepts), 'concept')} ({_count(drafts, 'draft')}) and {_count(len(glossary.personas), 'persona')} are valid{warned}."
     )
     if len(found) > 1:
         click.echo(
             "Editions: "
             + "; ".join(f"{e.language}: {len(e.glossary.personas)} personas" for e in found)
-            + f" (texts in {settings.source_language} are the ground truth)."
+            + f" (texts in {checked.settings.source_language} are the ground truth)."
         )
     for item in found:
         _show_derived_readings(item)
@@ -69,11 +79,8 @@ def _show_derived_readings(item) -> None:
             click.echo(f"A to Z reading derived for {slug} ({concept.title}): {derived} ({hint})")
 
 
-def _problem_of(status) -> Problem:
-    """An unreadable explanation file as a validation problem: its file, line and why."""
-    where = status.reasons[0][: -len(status.error.reason) - 2]  # "concepts/x/y.md:4" as status shows it
-    file = where.rsplit(":", 1)[0] if status.error.line else where
-    return Problem(file, status.error.line, "", status.error.reason)
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @main.group()
@@ -87,7 +94,11 @@ def new() -> None:
 def new_concept(slug: str, config_file: str) -> None:
     """Create concepts/SLUG.yaml."""
     settings = load_settings(config_file)
-    path = _new_file(settings.concepts_path, slug, skeletons.concept(slug))
+    path = _new_file(
+        settings.concepts_path,
+        slug,
+        skeletons.concept(slug, modeline(settings.root, settings.concepts_path, "concept")),
+    )
     click.echo(f"Wrote {path}. Fill it in, then run `glossary validate`.")
 
 
@@ -97,7 +108,11 @@ def new_concept(slug: str, config_file: str) -> None:
 def new_persona(slug: str, config_file: str) -> None:
     """Create personas/SLUG.yaml."""
     settings = load_settings(config_file)
-    path = _new_file(settings.personas_path, slug, skeletons.persona(slug))
+    path = _new_file(
+        settings.personas_path,
+        slug,
+        skeletons.persona(slug, modeline(settings.root, settings.personas_path, "persona")),
+    )
     click.echo(f"Wrote {path}. Fill it in, then run `glossary validate`.")
 
 
@@ -203,15 +218,7 @@ def accept(
         click.echo(f"{concept}/{persona} is already accepted against the current inputs.")
         return
     for s in targets:
-        explanation = s.explanation
-        explanation.meta.update(
-            source="curated",
-            inputs={k: s.inputs[k] for k in CONTENT_INPUTS},
-            fingerprint=combine(s.inputs, CONTENT_INPUTS),
-            reviewed=dt.date.today().isoformat(),
-        )
-        explanation.meta.setdefault("date", dt.date.today().isoformat())
-        stores[s.language].write(explanation)
+        record_review(stores[s.language], s)
         click.echo(f"accepted {s.label}")
 
 
@@ -281,6 +288,8 @@ def _add_commands_owned_elsewhere() -> None:
     from generator.cli.evaljudge import eval_judge_command
     from generator.cli.generate import generate_command, preview_command
     from generator.cli.importer import import_command
+    from generator.cli.init import init_command
+    from generator.cli.schema import schema_command
     from generator.cli.verify import verify_command
 
     for command in (
@@ -290,6 +299,8 @@ def _add_commands_owned_elsewhere() -> None:
         verify_command,
         import_command,
         eval_judge_command,
+        init_command,
+        schema_command,
     ):
         main.add_command(command)
 

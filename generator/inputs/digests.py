@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from generator.inputs.schemas import Concept, Glossary, Persona
@@ -38,6 +39,25 @@ def concept_digest(concept: Concept) -> str:
 def related_digest(glossary: Glossary, concept: Concept) -> str:
     """The `related` input hash: the titles and summaries of the related concepts the prompt quotes."""
     return digest([(r["title"], r["summary"]) for r in related_summaries(glossary, concept)])
+
+
+def mentioned_digest(glossary: Glossary, concept: Concept, body: str) -> str:
+    """The `related` input hash of a curated text: the titles and summaries of only those related
+    concepts the text mentions by title or alias. A link added to a concept the text never names
+    cannot make the text wrong, so it sends nothing back to review."""
+    text = body.casefold()
+    return digest(
+        [
+            (r["title"], r["summary"])
+            for r in related_summaries(glossary, concept)
+            if mentions(text, glossary.concepts[r["slug"]])
+        ]
+    )
+
+
+def mentions(casefolded_text: str, concept: Concept) -> bool:
+    """Whether a text (casefolded) names a concept by its title or an alias, as a whole word."""
+    return any(re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", casefolded_text) for name in concept.names())
 
 
 def persona_digest(persona: Persona) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from generator import safefs
 from generator.errors import InputError, Problem
 from generator.gcpause import gc_paused
+from generator.inputs.placeholders import placeholder_problems
 from generator.inputs.plaintext import quoted
 from generator.inputs.schemas import SLUG_RE, Concept, Fact, Glossary, Persona, Source
 from generator.inputs.yamlfile import KeyLines, _line_of, read_yaml
@@ -57,11 +58,7 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str, languages: 
     unchanged = not problems and cache.enabled and cache.all_hits()
     if not unchanged:
         problems += _related_problems(raw, {f.stem for f in concept_files}, concepts_dir)
-        problems += _cross_file_problems(
-            glossary,
-            {stem: lines for stem, (_, lines) in raw.items()},
-            {stem: lines for stem, (_, lines) in personas_raw.items()},
-        )
+        problems += _cross_file_problems(glossary, raw, {stem: lines for stem, (_, lines) in personas_raw.items()})
     if languages:
         from generator.inputs.languages import language_problems
 
@@ -196,6 +193,8 @@ def _load_one(
     if data is None:
         return _Loaded(None)
     raw[stem] = (data, lines)
+    blanks = placeholder_problems(data, label, lines, _line_of)
+    problems += blanks
     try:
         valid = model.model_validate({**data, "slug": stem} if "slug" not in data else data)
     except ValidationError as exc:
@@ -203,6 +202,8 @@ def _load_one(
         for err in exc.errors():
             problems.append(_problem_from(err, label, lines, data, fields))
         return _Loaded(None)
+    if blanks:
+        return _Loaded(valid)  # valid for the checks across files, never remembered as valid
     digest = None
     if model is Concept:
         from generator.inputs.digests import concept_digest
@@ -312,21 +313,32 @@ def _anchor_problems(concept: Concept) -> list[tuple[tuple, str, str]]:
 
 
 def _cross_file_problems(
-    glossary: Glossary, concept_lines: dict[str, dict], persona_lines: dict[str, dict]
+    glossary: Glossary, concepts_raw: dict[str, tuple[dict, Mapping[tuple, int]]], persona_lines: dict[str, dict]
 ) -> list[Problem]:
-    """Problems no single file shows: shared titles and aliases, shared tab labels, missing facts."""
+    """Problems no single file shows: shared titles and aliases (files with problems of their own
+    included), shared tab labels, missing facts."""
     problems: list[Problem] = []
+    concept_lines = {stem: lines for stem, (_, lines) in concepts_raw.items()}
 
     def where(kind: str, slug: str, loc: tuple) -> tuple[str, int]:
         lines = (concept_lines if kind == glossary.concepts_dir else persona_lines).get(slug, {})
         return f"{kind}/{slug}.yaml", _line_of(loc, lines)
 
     concepts_dir, personas_dir = glossary.concepts_dir, glossary.personas_dir
+    names = {slug: concept.names() for slug, concept in glossary.concepts.items()}
+    for stem, (data, _) in concepts_raw.items():
+        if stem not in names:  # a file with problems of its own: its names as written
+            names[stem] = [
+                n.strip() if isinstance(n, str) else ""
+                for n in [data.get("title"), *(data.get("aliases") if isinstance(data.get("aliases"), list) else [])]
+            ]
     owners: dict[str, list[tuple[str, str, tuple]]] = {}
-    for concept in sorted(glossary.concepts.values(), key=lambda c: c.slug):
-        for i, name in enumerate(concept.names()):
+    for slug in sorted(names):
+        for i, name in enumerate(names[slug]):
+            if not name:
+                continue
             key, loc = ("title", ("title",)) if i == 0 else (f"aliases.{i - 1}", ("aliases", i - 1))
-            owners.setdefault(name.casefold(), []).append((concept.slug, key, loc))
+            owners.setdefault(name.casefold(), []).append((slug, key, loc))
     for _norm, users in owners.items():
         users = [u for j, u in enumerate(users) if u[0] not in {v[0] for v in users[:j]}]
         for slug, key, loc in users if len(users) > 1 else []:
@@ -336,7 +348,7 @@ def _cross_file_problems(
                 if s != slug
             )
             label, line = where(concepts_dir, slug, loc)
-            name = (glossary.concepts[slug].names())[0 if key == "title" else int(key.split(".")[1]) + 1]
+            name = names[slug][0 if key == "title" else int(key.split(".")[1]) + 1]
             problems.append(
                 Problem(label, line, key, f"{name!r} is also {others}; each title and alias must name one concept")
             )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 
-def concept(slug: str) -> str:
+def concept(slug: str, schema_line: str = "") -> str:
+    """A concept file to fill in; `schema_line` tells editors where its JSON Schema is."""
     title = slug.replace("-", " ").capitalize()
-    return f"""\
+    return (
+        schema_line
+        + f"""\
 # One concept of the glossary. The file name ({slug}) is its slug and its URL: /concepts/{slug}/
-# Fill in every TODO, then run `glossary validate`.
+# Replace every TODO (validate refuses a file that still holds one), then run `glossary validate`.
 
 # The name readers know it by (required).
 title: {title}
@@ -31,14 +34,19 @@ related: []
 sources:
   - title: TODO the source's title
     url: https://example.org/TODO
-# A draft publishes its definition only and is never sent to a model; remove when facts are in.
+# A draft publishes its definition only and is never sent to a model: the way to publish a stub.
+# Remove it when the facts are in.
 draft: true
 """
+    )
 
 
-def persona(slug: str) -> str:
+def persona(slug: str, schema_line: str = "") -> str:
+    """A persona file to fill in; `schema_line` tells editors where its JSON Schema is."""
     name = slug.replace("-", " ").capitalize()
-    return f"""\
+    return (
+        schema_line
+        + f"""\
 # One kind of reader: a tab on every concept page. Fill in every TODO, then `glossary validate`.
 
 # The tab label (required, unique).
@@ -60,3 +68,4 @@ length: 250
 # Tab order: smaller comes first.
 order: 100
 """
+    )

@@ -11,6 +11,7 @@ import yaml
 from generator import safefs
 from generator.errors import Problem
 from generator.inputs import safeyaml
+from generator.inputs.yamlerrors import explain
 
 MAX_BYTES = 256 * 1024  # a concept or persona file is a few kilobytes; a bigger one is a mistake or an attack
 
@@ -36,9 +37,8 @@ def read_yaml(path: Path, label: str, root: Path | None = None) -> tuple[Any, Ma
     except safeyaml.Refused as exc:
         return None, {}, [Problem(label, exc.line, "", exc.message)]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        return None, {}, [Problem(label, line, "", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        line, message = explain(exc, text)
+        return None, {}, [Problem(label, line, "", f"not valid YAML: {message}")]
     if data is None:
         return None, {}, [Problem(label, 1, "", "file is empty; it needs a mapping of keys to values")]
     if not isinstance(data, dict):

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.inputs.schemas import Glossary
-from generator.settings import DEFAULT_PRICES, Settings
+from generator.llm.prices import configured_price, published_price
+from generator.settings import Settings
 
 # Characters that tokenizers count about one token each: CJK ideographs, kana, Hangul, full-width forms.
 WIDE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -46,14 +47,11 @@ def estimate_tokens(text: str) -> int:
 
 
 def price_for(settings: Settings, model: str) -> dict[str, float] | None:
-    """USD per million tokens for a model; a dated name (gpt-4o-mini-2024-07-18) uses its base entry."""
-    price = settings.price(model)
+    """USD per million tokens for a model: the plugin's `prices:` (a dated name such as
+    gpt-4o-mini-2024-07-18 uses its base entry), else the provider's list price from genai-prices."""
+    price = configured_price(settings.prices, model)
     if price is None:
-        candidates = [name for name in {**DEFAULT_PRICES, **settings.prices} if model.startswith(name + "-")]
-        if candidates:
-            price = settings.price(max(candidates, key=len))
-    if price is None:
-        return None
+        return published_price(model)
     try:
         values = {k: float(v) for k, v in price.items() if k != "batch"}  # batch: rates of their own (model_rates)
     except (TypeError, ValueError, AttributeError):
@@ -72,7 +70,7 @@ def model_rates(settings: Settings, model: str, tier: str = "default") -> Rates 
     rates = Rates(price["input"], price["cached_input"], price["output"])
     if tier not in ("flex", "batch"):
         return rates
-    raw = settings.price(model) or {}
+    raw = configured_price(settings.prices, model) or {}
     batch = raw.get("batch") if isinstance(raw, dict) else None
     if isinstance(batch, dict):
         try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 
 from generator import safefs
 from generator.gcpause import gc_paused
-from generator.inputs.digests import persona_digest
+from generator.inputs.digests import mentioned_digest, persona_digest
 from generator.inputs.schemas import Glossary
 from generator.settings import Settings
 from generator.statcache import StatCache
@@ -114,9 +115,13 @@ def _status(glossary: Glossary, concept_slug: str, persona_slug: str, inputs: di
     meta = explanation.status_meta()
     recorded = meta.get("inputs")
     if explanation.curated:
+        every_related = inputs["related"]
+        inputs = {**inputs, "related": mentioned_digest(glossary, glossary.concepts[concept_slug], explanation.body)}
         if not recorded:
             return PairStatus(concept_slug, persona_slug, REVIEW, ["never accepted"], explanation, inputs)
         changed = changed_inputs(recorded, inputs, CONTENT_INPUTS)
+        if changed == ["related"] and recorded.get("related") == every_related:
+            changed = []  # reviewed when every related summary counted, and none of them changed since
         return PairStatus(concept_slug, persona_slug, REVIEW if changed else CURATED, changed, explanation, inputs)
     # fingerprint == combine(recorded) and recorded == inputs imply fingerprint == combine(inputs), without hashing.
     if (consistent and recorded == inputs) or meta.get("fingerprint") == combine(inputs):
@@ -274,3 +279,16 @@ def broken(glossary: Glossary, concept: str, persona: str, inputs: dict[str, str
 
 def _nothing() -> tuple[None, bool]:
     return None, False
+
+
+def record_review(store: Store, status: PairStatus) -> None:
+    """Write down that a person reviewed a curated text against its current inputs."""
+    explanation = status.explanation
+    explanation.meta.update(
+        source="curated",
+        inputs={k: status.inputs[k] for k in CONTENT_INPUTS},
+        fingerprint=combine(status.inputs, CONTENT_INPUTS),
+        reviewed=dt.date.today().isoformat(),
+    )
+    explanation.meta.setdefault("date", dt.date.today().isoformat())
+    store.write(explanation)

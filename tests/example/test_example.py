@@ -1,7 +1,11 @@
-"""The example glossary checks itself: valid, complete, curated, within length, linked both ways, no misconception.
+"""The example glossary's own qualities: the texts written so far are within length, tailored, and state no
+misconception; the personas are rich enough to write from.
 
 These test the repository's content (concepts/, personas/), not the tool: they are marked `example`
-(`pytest -m example` runs only them, `-m "not example"` only the tool's tests)."""
+(`pytest -m example` runs only them, `-m "not example"` only the tool's tests). They pass whatever
+concepts a pull request adds: the rules every concept must meet (3 to 6 facts, https sources, links
+both ways...) are the policy in mkdocs.yml, which `glossary validate` enforces (test_content.py), and
+a new concept's texts arrive after the merge."""
 
 from __future__ import annotations
 
@@ -20,8 +24,6 @@ from generator.texts.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.example
-# Related links that are deliberately one-way: (from, to). Keep it short and justified.
-ONE_WAY: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +58,6 @@ def test_at_least_twelve_concepts_around_lora(example):
     assert {"lora", "fine-tuning", "matrix-rank", "low-rank-approximation"} <= published
 
 
-def test_every_concept_has_three_to_six_facts_misconceptions_tags_and_sources(example):
-    _, glossary = example
-    for concept in glossary.publishable():
-        assert 3 <= len(concept.facts) <= 6, concept.slug
-        assert concept.misconceptions, concept.slug
-        assert concept.tags, concept.slug
-        assert concept.sources and all(s.url.startswith("https://") for s in concept.sources), concept.slug
-
-
 def test_lora_names_the_misconceptions_the_project_started_from(example):
     _, glossary = example
     text = normalise(" ".join(glossary.concepts["lora"].misconceptions))
@@ -81,49 +74,35 @@ def test_personas_are_rich_enough_to_write_from(example):
         assert len(persona.analogies) >= 3, persona.slug
 
 
-def test_related_links_go_both_ways(example):
-    _, glossary = example
-    one_way = [
-        (c.slug, r)
-        for c in glossary.concepts.values()
-        for r in c.related
-        if c.slug not in glossary.concepts[r].related and (c.slug, r) not in ONE_WAY
-    ]
-    assert one_way == []
-
-
-def test_every_pair_exists_and_is_curated(example):
-    settings, glossary = example
-    statuses = glossary_status(glossary, settings, Store(settings.concepts_path))  # the English texts
-    not_curated = [
-        f"{s.concept}/{s.persona}: {s.describe()}" for s in statuses if s.state != "curated" and s.state != "draft"
-    ]
-    assert not_curated == []
-
-
-def test_every_explanation_is_within_its_length(example):
-    settings, glossary = example
+def written(settings, glossary, *, curated_only: bool = False):
+    """Every committed text of a publishable concept (texts still to be written are skipped)."""
     store = Store(settings.concepts_path)
-    outside = []
     for concept in glossary.publishable():
         for persona in glossary.personas.values():
-            n = words(store.read(concept.slug, persona.slug).body)
-            low, high = max(120, persona.length // 2), min(350, int(persona.length * 1.35))
-            if not low <= n <= high:
-                outside.append(f"{concept.slug}/{persona.slug}: {n} words, want {low}-{high}")
+            explanation = store.read(concept.slug, persona.slug)
+            if explanation is not None and (explanation.curated or not curated_only):
+                yield concept, persona, explanation
+
+
+def test_every_curated_explanation_is_within_its_length(example):
+    settings, glossary = example
+    outside = []
+    for concept, persona, explanation in written(settings, glossary, curated_only=True):
+        n = words(explanation.body)
+        low, high = max(120, persona.length // 2), min(350, int(persona.length * 1.35))
+        if not low <= n <= high:
+            outside.append(f"{concept.slug}/{persona.slug}: {n} words, want {low}-{high}")
     assert outside == []
 
 
 def test_no_explanation_states_a_listed_misconception(example):
     settings, glossary = example
-    store = Store(settings.concepts_path)
     found = []
-    for concept in glossary.publishable():
-        for persona in glossary.personas.values():
-            body = normalise(store.read(concept.slug, persona.slug).body)
-            for claim in concept.misconceptions:
-                if normalise(claim.rstrip(".")) in body:
-                    found.append(f"{concept.slug}/{persona.slug}: {claim}")
+    for concept, persona, explanation in written(settings, glossary):
+        body = normalise(explanation.body)
+        for claim in concept.misconceptions:
+            if normalise(claim.rstrip(".")) in body:
+                found.append(f"{concept.slug}/{persona.slug}: {claim}")
     assert found == []
 
 
@@ -151,21 +130,22 @@ def test_explanations_are_tailored_to_their_reader(example):
     assert len(set(bodies)) == len(bodies)
 
 
-def test_example_site_builds_with_every_tab_filled_and_no_key(tmp_path, monkeypatch):
+def test_example_site_shows_every_written_text_and_contributing(tmp_path, monkeypatch):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(ROOT)
-    # --allow-pending: the Japanese edition has texts for six concepts so far (the others show their definition).
+    # --allow-pending: a new concept's texts, and the Japanese edition's, arrive later.
     result = CliRunner().invoke(main, ["build", "--strict", "--allow-pending", "-d", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     settings = load_settings(ROOT / "mkdocs.yml")
     glossary = editions(load_glossary(settings.root), settings)[0].glossary
+    texts: dict[str, int] = {}
+    for concept, _, _ in written(settings, glossary):
+        texts[concept.slug] = texts.get(concept.slug, 0) + 1
     for concept in glossary.publishable():
         page = (tmp_path / "site" / "concepts" / concept.slug / "index.html").read_text()
-        assert page.count('class="glossary-explanation"') == len(glossary.personas), concept.slug
-        assert "glossary-missing" not in page, concept.slug
-    assert (tmp_path / "site" / "concepts" / "index.html").exists()
-    assert (tmp_path / "site" / "tags" / "index.html").exists()
+        assert page.count('class="glossary-explanation"') == texts.get(concept.slug, 0), concept.slug
+    assert sum(texts.values()) >= 12 * len(glossary.personas), "the example's concepts all have their texts"
     contributing = (tmp_path / "site" / "contributing" / "index.html").read_text()
     assert "glossary new persona" in contributing, "CONTRIBUTING.md is shown on the site"
 
