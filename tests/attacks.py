@@ -68,7 +68,7 @@ def hostile_glossary() -> tuple[dict, dict, dict]:
             "definition": f"{slug} definition {attack(next(n))}\n\n{attack(next(n))}",
             "facts": [f"{slug} fact {attack(next(n))}", f"{slug} fact {attack(next(n))}"],
             "misconceptions": [attack(next(n))],
-            "tags": [slug],
+            "tags": [slug, f"<img src=x onerror=alert({slug!r})>"[:60], '{onclick=alert(1)} " x'],
             "related": related,
             "sources": [{"title": f"{slug} source {attack(next(n))}", "url": "https://example.org/paper?a=1&b=2"}],
         }

@@ -216,8 +216,8 @@ def _fact_item(concept: Concept, fact, s: dict[str, str]) -> str:
 def _front_matter(concept: Concept) -> str:
     # Material prints page.meta.title and page.meta.description into the page as they are: escaped here.
     meta = {"title": plaintext.html(concept.title), "description": plaintext.html(concept.summary)}
-    if concept.tags:
-        meta["tags"] = list(concept.tags)
+    if concept.tags:  # Material prints tag names as they are too (any script is allowed in a tag)
+        meta["tags"] = [plaintext.html(tag) for tag in concept.tags]
     return "---\n" + _dump(meta) + "---\n"
 
 
