@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 from kit import make_glossary, write_text
 
@@ -78,3 +79,13 @@ def test_schema_write_and_check_in_a_glossary(tmp_path):
     assert stale.exit_code == 1 and "schemas/concept.schema.json: missing or out of date" in stale.output
     printed = CliRunner().invoke(main, ["schema", "persona", *config])
     assert json.loads(printed.output) == schema("persona")
+
+
+def test_the_pre_commit_hooks_run_commands_the_cli_has():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in hooks} == {"glossary-validate", "glossary-schema"}
+    for hook in hooks:
+        program, *args = hook["entry"].split()
+        assert program == "glossary" and hook["language"] == "python" and hook["pass_filenames"] is False
+        result = CliRunner().invoke(main, [*args, "-f", str(ROOT / "mkdocs.yml")])
+        assert result.exit_code == 0, (hook["id"], result.output)

@@ -505,3 +505,16 @@ def test_require_anchors_names_every_plain_fact(tmp_path):
     )
     assert "anchored.yaml" not in result.output.split("Error:")[1]
     assert "(policy: require_anchors)" in result.output
+
+
+def test_require_curated_names_every_text_no_person_reviewed(tmp_path):
+    root = make_glossary(tmp_path, explanations=True)
+    with_plugin_options(root, "policy:\n  require_curated: true")
+    write_text(
+        root / "concepts" / "lora" / "child.md",
+        "---\nsource: generated\nmodel: m\nfingerprint: x\n---\nA generated text.\n",
+    )
+    result = run(root, "validate")
+    assert result.exit_code == 2, result.output
+    assert "concepts/lora/child.md: source: generated text not reviewed by a person" in result.output
+    assert "(policy: require_curated)" in result.output and "1 problem" in result.output
