@@ -106,6 +106,8 @@ def test_a_new_concept_added_as_contributing_md_says_passes_the_checks(tmp_path)
     add_concept_as_contributing_says(clone)
     validated = cli(clone, "validate")
     assert validated.returncode == 0, validated.stderr
+    status = cli(clone, "status")
+    assert "needs review" not in status.stdout, "the link back sends none of the old concept's reviewed texts to review"
     assert "tokenization" not in validated.stderr, "no warning about the new concept"
     checked = content_check(clone)
     assert checked.returncode == 0, checked.stdout + checked.stderr
