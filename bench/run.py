@@ -57,6 +57,8 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 
+import economy  # noqa: E402
+import preview_bench  # noqa: E402
 import synth  # noqa: E402
 
 FULL = {"build_sizes": (100, 1000, 3000), "status_size": 10000, "status_floor": 1000, "pairs": 240, "runs": 3}
@@ -170,7 +172,8 @@ class Target:
     def met(self) -> bool:
         if self.value != self.value:  # nan: not measured
             return False
-        return {"<=": self.value <= self.bound, "<": self.value < self.bound, "==": self.value == self.bound}[self.op]
+        checks = {"<=": self.value <= self.bound, "<": self.value < self.bound, "==": self.value == self.bound}
+        return {**checks, ">=": self.value >= self.bound}[self.op]
 
     def line(self) -> str:
         bound = (
@@ -576,7 +579,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a smoke check")
     parser.add_argument(
-        "--only", action="append", choices=("build", "status", "generate"), help="run only this part (repeatable)"
+        "--only",
+        action="append",
+        choices=("build", "status", "generate", "cache", "batch", "preview"),
+        help="run only this part (repeatable)",
     )
     parser.add_argument("--runs", type=int, help="interleaved runs per figure (default 3, 1 with --quick)")
     parser.add_argument("--workdir", type=Path, help="keep the fixtures in this folder (reused when present)")
@@ -584,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = dict(QUICK if args.quick else FULL)
     runs = args.runs or sizes["runs"]
-    parts = args.only or ["build", "status", "generate"]
+    parts = args.only or ["build", "status", "generate", "cache", "batch", "preview"]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="glossary-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     report = Report()
@@ -610,6 +616,15 @@ def main(argv: list[str] | None = None) -> int:
                 report.notes.append(f"generation not measured: {why}")
             else:
                 report.data["generate"] = bench_generate(work, sizes["pairs"], runs, maker, report)
+        helpers = (run, glossary, clean_env, log, Target)
+        if "cache" in parts:
+            report.data["cache"] = economy.bench_cache(work, REPO, runs, report, *helpers, median)
+        if "batch" in parts:
+            report.data["batch"] = economy.bench_batch(work, REPO, report, *helpers)
+        if "preview" in parts:
+            report.data["preview"] = preview_bench.bench_preview(
+                work, sizes["build_sizes"][1], runs, maker, report, *helpers, median
+            )
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -332,7 +332,11 @@ class Synth:
         found: dict[str, dict] = {}
         if project_personas and project_personas.is_dir():
             for path in sorted(project_personas.glob("*.yaml")):
-                found[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                if "en" not in (data.pop("languages", None) or ["en"]):
+                    continue  # a persona of another language's edition only
+                data.pop("translations", None)  # synthetic glossaries have one language
+                found[path.stem] = data
         for slug, data in EXTRA_PERSONAS.items():
             found.setdefault(slug, data)
         if len(found) < p:

@@ -20,7 +20,8 @@ Prompt caching (``FakeOpenAI(prompt_cache=True)``) works as OpenAI documents it:
 prompt of at least 1,024 tokens whose exact prefix was processed before (same model
 and ``prompt_cache_key``) is served from the cache in steps of 128 tokens, reported as
 ``usage.prompt_tokens_details.cached_tokens``.  Tokens are 4 characters of the
-messages' contents joined by newlines (as ``prompt_tokens`` counts them); a prompt
+messages' contents joined by newlines, one per CJK or kana character (as ``prompt_tokens``
+counts them); a prompt
 enters the cache when its answer is sent, so requests in flight together do not
 share it.
 
@@ -46,6 +47,7 @@ import collections
 import hashlib
 import json
 import random
+import re
 import signal
 import socket
 import sys
@@ -180,8 +182,27 @@ def error_body(code: int, message: str | None = None, type_: str | None = None, 
     }
 
 
+# Characters tokenizers count about one token each (CJK, kana, Hangul, full-width forms); other text ~4 characters a token.
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def _token_list(text: str) -> list[str]:
+    """The text cut into tokens: one per wide character, four characters of anything else (a shorter tail kept)."""
+    out: list[str] = []
+    start = 0
+    for match in _WIDE.finditer(text):
+        run = text[start : match.start()]
+        out += [run[i : i + CHARS_PER_TOKEN] for i in range(0, len(run), CHARS_PER_TOKEN)]
+        out.append(match.group())
+        start = match.end()
+    run = text[start:]
+    out += [run[i : i + CHARS_PER_TOKEN] for i in range(0, len(run), CHARS_PER_TOKEN)]
+    return out
+
+
 def _estimate_tokens(text: str) -> int:
-    return len(text) // 4
+    wide = len(_WIDE.findall(text))
+    return wide + (len(text) - wide) // CHARS_PER_TOKEN if wide else len(text) // CHARS_PER_TOKEN
 
 
 def _prompt_text(request_json: dict) -> str:
@@ -535,10 +556,11 @@ def _blocks(text: str, seed: str) -> list[str]:
     """Chained hashes of each whole 128-token block of a prompt: block k's hash stands for the
     exact prefix up to its end, so two prompts share a cached prefix exactly as far as their
     hashes agree."""
-    size = CACHE_STEP_TOKENS * CHARS_PER_TOKEN
+    tokens = _token_list(text)
     out, digest = [], hashlib.sha256(seed.encode()).hexdigest()
-    for start in range(0, len(text) - size + 1, size):
-        digest = hashlib.sha256((digest + text[start : start + size]).encode()).hexdigest()
+    for start in range(0, len(tokens) - CACHE_STEP_TOKENS + 1, CACHE_STEP_TOKENS):
+        block = "\x00".join(tokens[start : start + CACHE_STEP_TOKENS])
+        digest = hashlib.sha256((digest + block).encode()).hexdigest()
         out.append(digest)
     return out
 
