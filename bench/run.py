@@ -22,6 +22,13 @@ fresh in the store, then measures:
   also shows the wall time against the latency bound alone, and the server's span (first request
   to last answer) against it.
 
+- cache: the share of generation input tokens served from the prompt cache when the example glossary
+  is regenerated (all but four concepts' texts removed) against the loopback server caching prefixes
+  as OpenAI documents, with two worked examples per reader and with none (bench/economy.py);
+- batch: a Batch API round trip of the same (generate --batch, collect, collect again: nothing asked);
+- preview: a `mkdocs serve` session at 1,000 concepts, the rebuild after one concept changes against
+  the session's first (full) build (bench/preview_bench.py).
+
 Every figure is the median of three interleaved runs (the glossary command, then its floor, then
 the next size...), and every target is a ratio within one run, so a loaded machine slows both
 sides alike. The output is a table, then one line per target, `name: 1.04 (target <= 1.10)`,

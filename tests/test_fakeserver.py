@@ -427,3 +427,17 @@ def test_batch_outcomes_expired_held_failed_and_bad_requests():
             client.batches.create(
                 input_file_id="file-missing", endpoint="/v1/chat/completions", completion_window="24h"
             )
+
+
+def test_a_japanese_character_counts_as_a_token_in_usage_and_in_the_cache():
+    japanese = "低ランク適応は重みを凍結して小さな更新だけを学ぶ" * 50  # 1,200 characters, kanji and kana only
+    with FakeOpenAI(prompt_cache=True) as server:
+        client = make_client(server)
+
+        def ask_about(item: str):
+            messages = [{"role": "system", "content": japanese}, {"role": "user", "content": item}]
+            return client.chat.completions.create(model="gpt-4o-mini", messages=messages).usage
+
+        first = ask_about("一つ目")
+        assert first.prompt_tokens == 1200 + 3  # a token per character (the newline between messages is less than one)
+        assert ask_about("二つ目").prompt_tokens_details.cached_tokens == 1152  # 9 whole blocks of 128
