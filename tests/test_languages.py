@@ -123,6 +123,7 @@ def test_status_lists_pairs_per_language_and_language_limits_it(tmp_path):
     shown = run(config, "status")
     assert shown.exit_code == 0, shown.output
     assert "jp-cpa" in shown.output and "│ ja " in shown.output
+    assert "en: 2 concepts x 2 personas: 4 missing; ja: 2 concepts x 2 personas: 4 missing." in shown.output
     only = run(config, "status", "--language", "ja")
     assert "child" not in only.output and "jp-cpa" in only.output
     wrong = run(config, "status", "--language", "jq")
@@ -262,3 +263,18 @@ def test_an_edition_without_our_strings_falls_back_to_english_and_says_so(tmp_pa
     assert '<html lang="fr"' in page and "Definition" in page  # Material's French, our English
     assert "Français" in page  # the switch names each language in that language
     assert any("no 'fr' translation yet: they are in English" in r.getMessage() for r in caplog.records)
+
+
+def test_two_readers_of_one_edition_cannot_share_a_tab_label(tmp_path):
+    config = make_bilingual_glossary(tmp_path / "site")
+    edit_yaml(
+        tmp_path / "site" / "personas" / "physicist.yaml",
+        lambda d: d["translations"]["ja"].update(name="公認会計士"),
+    )
+    result = run(config, "validate")
+    assert result.exit_code == 2
+    assert "personas/physicist.yaml" in result.output
+    assert (
+        "translations.ja.name: tab label '公認会計士' is already used in the 'ja' edition by personas/jp-cpa.yaml"
+        in (result.output)
+    )

@@ -79,7 +79,7 @@ def print_status(
             table.add_row(f["concept"], f["persona"], Text(f["reason"], style="red"))
         out.print(table)
     estimate = _estimate(glossary, settings, statuses)
-    out.print(f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.")
+    out.print(totals_line(glossary, settings, statuses))
     if estimate:
         out.print(estimate)
 
@@ -106,6 +106,21 @@ def _estimate(glossary: Glossary, settings: Settings, statuses: list[PairStatus]
     return estimate_line(glossary, settings, [s for s in statuses if s.needs_generation])
 
 
+def totals_line(glossary: Glossary, settings: Settings, statuses: list[PairStatus]) -> str:
+    """`14 concepts x 5 personas: 70 curated.`, once per language when the glossary has several."""
+    if not settings.languages:
+        return f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}."
+    parts = []
+    for language in settings.all_languages:
+        key = None if language == settings.source_language else language
+        mine = [s for s in statuses if s.language == key]
+        if not mine:
+            continue  # not asked for (--language)
+        readers = {s.persona for s in mine if s.state != ORPHAN}
+        parts.append(f"{language}: {len(glossary.concepts)} concepts x {len(readers)} personas: {counts_line(mine)}")
+    return "; ".join(parts) + "."
+
+
 def _in(status: PairStatus) -> str:
     return f" ({status.language})" if status.language else ""
 
@@ -121,7 +136,7 @@ def status_markdown(
     out = [
         "## Glossary status",
         "",
-        f"{len(glossary.concepts)} concepts x {len(glossary.personas)} personas: {counts_line(statuses)}.",
+        totals_line(glossary, settings, statuses),
         "",
     ]
     if changed_since is not None:

@@ -107,6 +107,34 @@ def language_problems(glossary: Glossary, languages: tuple[str, ...]) -> list[Pr
                             _unpublished(language, languages, "edition"),
                         )
                     )
+    problems += _label_problems(glossary, languages)
+    return problems
+
+
+def _label_problems(glossary: Glossary, languages: tuple[str, ...]) -> list[Problem]:
+    """Two readers of one edition with the same tab label (in the source language, load_glossary checks)."""
+    problems = []
+    for language in languages[1:]:
+        seen: dict[str, str] = {}
+        for slug, persona in sorted(glossary.personas.items()):
+            if not publishes(persona, language):
+                continue
+            translated = language in persona.translations
+            name = localised_persona(persona, language).name.casefold()
+            if name in seen and translated:
+                path = f"{glossary.personas_dir}/{slug}.yaml"
+                where = _line_of(("translations", language, "name"), KeyLines(path=glossary.root / path))
+                label = localised_persona(persona, language).name
+                message = f"tab label {label!r} is already used in the {language!r} edition by {glossary.personas_dir}/{seen[name]}.yaml"
+                problems.append(Problem(path, where, f"translations.{language}.name", message))
+            elif name in seen:
+                other = seen[name]
+                path = f"{glossary.personas_dir}/{other}.yaml"
+                label = localised_persona(persona, language).name
+                message = f"tab label {label!r} is already used in the {language!r} edition by {glossary.personas_dir}/{slug}.yaml"
+                problems.append(Problem(path, 0, f"translations.{language}.name", message))
+            else:
+                seen[name] = slug
     return problems
 
 
