@@ -69,6 +69,7 @@ def bench_cache(work: Path, repo: Path, runs: int, report, run, glossary, clean_
                 share = server.cached_tokens_total / server.prompt_tokens_total
                 shares[examples].append(share)
                 tokens[examples].append((server.prompt_tokens_total, server.cached_tokens_total, len(chats)))
+            pairs = generated(root)
             log(
                 f"  run {rep + 1}: {pairs} pairs, {examples} worked example(s): {share:.3f} of input tokens from the prompt cache"
             )
@@ -81,8 +82,8 @@ def bench_cache(work: Path, repo: Path, runs: int, report, run, glossary, clean_
 
     report.row(
         "cache",
-        f"example regenerated: {pairs} pairs (the texts of {len(KEEP)} concepts kept as worked examples)",
-        f"{requests2} requests",
+        f"example regenerated, both editions ({len(KEEP)} concepts' texts kept as worked examples): pairs / requests",
+        f"{pairs} / {requests2}",
     )
     report.row(
         "cache",
