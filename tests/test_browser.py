@@ -37,6 +37,9 @@ ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# The page has painted a frame after load and run the tasks queued by then (instead of a fixed pause).
+SETTLED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))"
+NO_ANIMATION = "() => document.getAnimations().every(a => a.playState !== 'running')"
 
 pytestmark = [
     pytest.mark.browser,
@@ -335,7 +338,7 @@ def test_no_console_errors_and_no_request_to_another_host_on_any_page(watch, en_
         assert "concepts/lora/" in pages and "for/physicist/" in pages
         for path in pages:
             w.goto(path, idle=False)
-            w.page.wait_for_timeout(50)
+            w.page.evaluate(SETTLED)
         w.page.wait_for_load_state("networkidle")
         w.search("rank", "concepts/")  # the search worker and its index load too
         assert all(
@@ -375,7 +378,7 @@ def test_screenshots_at_desktop_and_phone_width(watch, example_site, ja_site):
             if name == "lora":
                 w.page.click("label[for=physicist]")
                 w.page.evaluate("() => window.scrollTo(0, 0)")
-                w.page.wait_for_timeout(400)  # the tab indicator slides over
+                w.page.wait_for_function(NO_ANIMATION)  # the tab indicator has slid over
             width = w.page.evaluate("() => document.documentElement.scrollWidth")
             assert width <= viewport["width"], f"{name} scrolls sideways at {viewport['width']} px ({width} px)"
             w.page.screenshot(path=str(ARTIFACTS / f"{name}-{size_name}-{scheme}.png"))

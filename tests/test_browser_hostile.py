@@ -82,5 +82,7 @@ def test_search_results_for_attack_strings_run_nothing(hostile, page):
     page.keyboard.insert_text("alpha")
     page.keyboard.press("End")
     page.wait_for_selector(".md-search-result__item", timeout=10_000)
-    page.wait_for_timeout(300)
+    # every image of the results has loaded or failed (an onerror would have run by then), and a frame later
+    page.wait_for_function("() => [...document.images].every(image => image.complete)")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))")
     assert page.dialogs == [] and page.evaluate(FINDINGS) == []

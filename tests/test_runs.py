@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-import time
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -43,7 +43,15 @@ def fast_backoff(monkeypatch):
 @pytest.mark.timeout(120)
 def test_two_runs_at_once_send_no_request_twice(tmp_path, openai_server):
     config = write_glossary(tmp_path / "site", extra_concepts=2)
-    openai_server.push(Fault.hang(2.0))  # the first run's first answer takes a while
+    arrived, second_done = threading.Event(), threading.Event()
+
+    def responder(request):  # the first run's first answer waits until the second run was turned away
+        if not arrived.is_set():
+            arrived.set()
+            second_done.wait(60)
+        return None
+
+    openai_server.responder = responder
     first = subprocess.Popen(
         [str(BIN / "glossary"), "generate", "--jobs", "1", "-f", str(config)],
         stdout=subprocess.PIPE,
@@ -52,10 +60,9 @@ def test_two_runs_at_once_send_no_request_twice(tmp_path, openai_server):
         text=True,
     )
     try:
-        while not openai_server.completions:  # the first run holds the lock once it sends a request
-            assert first.poll() is None, first.stdout.read()
-            time.sleep(0.02)
+        assert arrived.wait(60), "the first run sent no request"  # it holds the lock once it sends one
         second = generate(config)
+        second_done.set()
         assert second.exit_code == 1, second.output
         assert (
             "another `glossary generate` (process " in second.output
@@ -63,6 +70,7 @@ def test_two_runs_at_once_send_no_request_twice(tmp_path, openai_server):
         )
         assert f"process {first.pid} on " in second.output
     finally:
+        second_done.set()
         output = first.communicate(timeout=100)[0]
     assert first.returncode == 0, output
     assert len(openai_server.completions) == 8 and duplicates(openai_server) == []
