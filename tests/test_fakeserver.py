@@ -469,3 +469,129 @@ def test_a_japanese_character_counts_as_a_token_in_usage_and_in_the_cache():
         first = ask_about("一つ目")
         assert first.prompt_tokens == 1200 + 3  # a token per character (the newline between messages is less than one)
         assert ask_about("二つ目").prompt_tokens_details.cached_tokens == 1152  # 9 whole blocks of 128
+
+
+# --------------------------------------------------------------------------- the fake's answers have the real shapes
+
+
+def _real(model_class, data):
+    """`data` validated by the SDK's own model (strict: no coercion), with no key the model does not know."""
+    from pydantic import BaseModel
+
+    parsed = model_class.model_validate(data, strict=True)
+    unknown = []
+
+    def walk(value, path):
+        if isinstance(value, BaseModel):
+            unknown.extend(f"{path}.{key}" for key in value.model_extra or {})
+            for name in type(value).model_fields:
+                walk(getattr(value, name), f"{path}.{name}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}[{i}]")
+
+    walk(parsed, model_class.__name__)
+    assert unknown == [], f"keys only the fake has: {unknown}"
+    return parsed
+
+
+def _error(exc: openai.APIStatusError):
+    from openai.types.shared import ErrorObject
+
+    body = exc.response.json()
+    assert list(body) == ["error"] and set(body["error"]) == {"message", "type", "param", "code"}  # as OpenAI sends
+    return _real(ErrorObject, body["error"])
+
+
+def test_chat_completions_have_the_sdk_shape():
+    from openai.types.chat import ChatCompletion
+
+    replies = iter(
+        [
+            None,
+            Reply("With usage details.", prompt_tokens=1200, completion_tokens=7, cached_tokens=1024),
+            Reply(None, refusal="I can't help with that."),
+        ]
+    )
+    with FakeOpenAI(responder=lambda request: next(replies)) as server:
+        raw = make_client(server).chat.completions.with_raw_response
+        server.push(Fault.truncate("Cut"))  # the first answer; the responder answers the other three
+        answers = [raw.create(model="gpt-4o-mini", messages=MSGS).http_response.json() for _ in range(4)]
+    truncated, plain, detailed, refused = (_real(ChatCompletion, answer) for answer in answers)
+    assert plain.choices[0].message.content and plain.usage.prompt_tokens_details is None
+    assert truncated.choices[0].finish_reason == "length"
+    assert detailed.usage.prompt_tokens_details.cached_tokens == 1024
+    assert refused.choices[0].message.refusal and refused.choices[0].message.content is None
+
+
+def test_error_answers_have_the_sdk_shape():
+    with FakeOpenAI(max_in_flight=0) as server:  # every request refused: the max_in_flight 429
+        with pytest.raises(openai.RateLimitError) as refused:
+            ask(make_client(server))
+    assert _error(refused.value).code == "rate_limit_exceeded"
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        for code in (400, 401, 403, 404, 409, 422, 429, 500, 502, 503):
+            server.push(Fault.status(code))
+            with pytest.raises(openai.APIStatusError) as scripted:
+                ask(client)
+            error = _error(scripted.value)
+            assert scripted.value.status_code == code and error.message and error.type
+        with pytest.raises(openai.APIStatusError) as streaming:
+            ask(client, stream=True)
+        with pytest.raises(openai.NotFoundError) as unknown:
+            client.get("/nope", cast_to=object)
+        with pytest.raises(openai.NotFoundError) as no_file:
+            client.files.retrieve("file-missing")
+        with pytest.raises(openai.BadRequestError) as bad_batch:
+            client.batches.create(
+                input_file_id="file-missing", endpoint="/v1/chat/completions", completion_window="24h"
+            )
+    for exc in (streaming, unknown, no_file, bad_batch):
+        assert _error(exc.value).message
+
+
+def test_files_batches_and_models_have_the_sdk_shape():
+    from openai.types import Batch, BatchError, FileDeleted, FileObject, Model
+    from openai.types.chat import ChatCompletion
+
+    with FakeOpenAI() as server:
+        client = make_client(server)
+        uploaded = client.files.with_raw_response.create(file=("input.jsonl", batch_lines(3)), purpose="batch")
+        file_id = _real(FileObject, uploaded.http_response.json()).id
+        assert _real(FileObject, client.files.with_raw_response.retrieve(file_id).http_response.json()).id == file_id
+        server.plan_batches("completed", ("expired", 1), "hold", ("failed", "line 2: bad model"))
+        batches = client.batches.with_raw_response
+
+        def create():
+            answer = batches.create(input_file_id=file_id, endpoint="/v1/chat/completions", completion_window="24h")
+            return _real(Batch, answer.http_response.json())
+
+        created = [create() for _ in range(4)]
+        assert {b.status for b in created} == {"validating"}
+        done, expired, held, failed = (_real(Batch, batches.retrieve(b.id).http_response.json()) for b in created)
+        assert (done.status, expired.status, held.status, failed.status) == (
+            "completed",
+            "expired",
+            "in_progress",
+            "failed",
+        )
+        assert _real(BatchError, failed.errors.data[0].model_dump()).message == "line 2: bad model"
+        assert _real(Batch, batches.cancel(held.id).http_response.json()).status == "cancelling"
+        listed = batches.list().http_response.json()
+        assert set(listed) == {"object", "data", "first_id", "last_id", "has_more"} and listed["object"] == "list"
+        assert [_real(Batch, b).id for b in listed["data"]] == [b.id for b in reversed(created)]
+        # Batch output and error files: one line per request, as the Batch API documents them
+        for line in client.files.content(done.output_file_id).text.splitlines():
+            record = json.loads(line)
+            assert set(record) == {"id", "custom_id", "response", "error"} and record["error"] is None
+            assert set(record["response"]) == {"status_code", "request_id", "body"}
+            _real(ChatCompletion, record["response"]["body"])
+        for line in client.files.content(expired.error_file_id).text.splitlines():
+            record = json.loads(line)
+            assert set(record) == {"id", "custom_id", "response", "error"} and record["response"] is None
+            assert set(record["error"]) == {"code", "message"} and record["error"]["code"] == "batch_expired"
+        deleted = client.files.with_raw_response.delete(file_id).http_response.json()
+        assert _real(FileDeleted, deleted).deleted is True
+        models = client.models.with_raw_response.list().http_response.json()
+        assert set(models) == {"object", "data"} and [_real(Model, m).id for m in models["data"]] == server.models
