@@ -190,6 +190,74 @@ def extra_concept(i: int) -> tuple[str, dict[str, Any]]:
     }
 
 
+# ------------------------------------------------------------------ the judge glossary (tests/judges.py's rules fit it)
+
+JUDGE_CONCEPT: dict[str, Any] = {
+    "title": "LoRA (Low-Rank Adaptation)",
+    "aliases": ["LoRA"],
+    "summary": "A fine-tuning method that trains a small low-rank update while the pretrained weights stay frozen.",
+    "definition": "LoRA keeps a weight matrix W0 frozen and learns an update B A of low rank r; h = W0 x + B A x.",
+    "facts": [
+        {
+            "claim": "Only the low-rank factors B (d x r) and A (r x k) are trained; the pretrained weights W0 stay frozen.",
+            "source": "kit-note",
+            "quote": "The base matrix stays fixed; only the two thin factors learn.",
+            "section": "Training",
+        },
+        {
+            "claim": "B starts at zero, so B A is zero at first and training begins exactly from the pretrained model.",
+            "source": "kit-note",
+            "quote": "The second factor starts empty, so the first step is the base model itself.",
+        },
+        "The update is usually applied to the attention projections of a Transformer.",
+        "Far fewer parameters are trained than in full fine-tuning, so checkpoints are small.",
+        "After training B A can be merged into the weights, so LoRA adds no inference latency.",
+        "LoRA matched or exceeded full fine-tuning in model quality on average in its authors' experiments.",
+    ],
+    "misconceptions": [
+        "LoRA compresses the training data.",
+        "LoRA updates all the weights of the model.",
+        "LoRA adds latency at inference time.",
+        "LoRA is a dataset.",
+    ],
+    "tags": ["fine-tuning"],
+    "sources": [
+        {"id": "kit-note", "title": "A test kit's note on low-rank updates", "url": "https://example.org/kit-note"}
+    ],
+}
+
+JUDGE_PERSONAS: dict[str, dict[str, Any]] = {
+    "engineer": {
+        "name": "Software engineer",
+        "description": "A software engineer who builds web services but has not trained models.",
+        "background": "Python every day; git, diffs and patches, caching, containers.",
+        "analogies": ["git diffs, patches and overlays on a base image", "plugins and configuration layering"],
+        "avoid": ["marketing language"],
+        "tone": "direct and concrete",
+        "length": 200,
+        "order": 1,
+    },
+    "child": {
+        "name": "Child",
+        "description": "A curious child of about nine.",
+        "background": "Reads simple sentences, builds with Lego, puts stickers on things.",
+        "analogies": ["stickers and tracing paper", "Lego bricks"],
+        "avoid": ["formulas"],
+        "tone": "warm and playful",
+        "length": 120,
+        "order": 2,
+    },
+}
+
+
+def write_judge_glossary(root: Path, *, personas=("engineer", "child"), plugin: dict | None = None) -> Path:
+    """A one-concept glossary the scripted judge knows (JUDGE_CONCEPT, JUDGE_PERSONAS); returns its mkdocs.yml."""
+    write_yaml(root / "concepts" / "lora.yaml", JUDGE_CONCEPT)
+    for slug in personas:
+        write_yaml(root / "personas" / f"{slug}.yaml", JUDGE_PERSONAS[slug])
+    return write_site_config(root, plugin or {})
+
+
 def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
     """Write mkdocs.yml (with the glossary plugin's options) and docs/index.md; return mkdocs.yml."""
     root.mkdir(parents=True, exist_ok=True)
