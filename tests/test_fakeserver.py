@@ -165,7 +165,7 @@ def test_hang_past_client_timeout_gives_timeout_error():
         with pytest.raises(openai.APITimeoutError):
             ask(client)
         assert server.in_flight == 1  # still "processing" the hung request
-        assert ask(client).choices[0].finish_reason == "stop"
+        assert ask(make_client(server, timeout=30)).choices[0].finish_reason == "stop"  # no tight timeout under load
     # leaving the context does not wait out the hang (the module's 30 s timeout would fail the test): it is cut
     hung = server.requests[0]
     assert hung.fault.kind == "hang" and hung.status is None and hung.finished is None and server.in_flight == 0

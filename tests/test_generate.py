@@ -307,8 +307,8 @@ def test_server_errors_are_retried_with_backoff(site, server):
 
 def test_a_request_that_hangs_past_the_timeout_is_retried(tmp_path, env):
     root = tmp_path / "site"
-    write_glossary(root, plugin={"timeout": 0.5})
-    env.push(Fault.hang(5))
+    write_glossary(root, plugin={"timeout": 2.0})  # enough for an answer on a loaded machine, not for the hang
+    env.push(Fault.hang(3600))  # never answered in the test: only a retry gets the pair through
     result = generate(root, "--jobs", "1")
     assert "1 retried" in result.output and len(env.completions) == 5
     assert len(snapshot(root)) == 4
