@@ -358,9 +358,9 @@ def test_prompt_cache_serves_an_exact_prefix_of_1024_tokens_or_more_in_steps_of_
 
 
 def test_requests_in_flight_together_do_not_share_the_prefix():
-    # The first three answers wait until all three have arrived, so all three are in flight together
-    # however slowly the threads start; the cache is read right after that and written a second later.
-    arrived = threading.Barrier(3)
+    # The first three answers wait until all three have arrived (so all three are in flight together, however
+    # slowly the threads start), and none enters the cache before all three have read it: no timing involved.
+    arrived, read = threading.Barrier(3, timeout=30), threading.Barrier(3, timeout=30)
     lock, answered = threading.Lock(), []
 
     def responder(request: dict) -> str:
@@ -368,10 +368,18 @@ def test_requests_in_flight_together_do_not_share_the_prefix():
             answered.append(1)
             first_three = len(answered) <= 3
         if first_three:
-            arrived.wait(timeout=30)
+            arrived.wait()
         return default_responder(request)
 
-    with FakeOpenAI(prompt_cache=True, latency=1.0, responder=responder) as server:
+    with FakeOpenAI(prompt_cache=True, responder=responder) as server:
+        insert = server._cache_insert
+
+        def insert_after_all_three_read(request: dict) -> None:  # the cache is read before the answer is made
+            if len(answered) <= 3:
+                read.wait()
+            insert(request)
+
+        server._cache_insert = insert_after_all_three_read
         client = make_client(server)
         results = []
 
