@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import http.server
 import os
 import shutil
@@ -250,11 +251,18 @@ JUDGE_PERSONAS: dict[str, dict[str, Any]] = {
 }
 
 
-def write_judge_glossary(root: Path, *, personas=("engineer", "child"), plugin: dict | None = None) -> Path:
-    """A one-concept glossary the scripted judge knows (JUDGE_CONCEPT, JUDGE_PERSONAS); returns its mkdocs.yml."""
+def write_judge_glossary(
+    root: Path, *, personas=("engineer", "child"), plugin: dict | None = None, curated: dict[str, str] | None = None
+) -> Path:
+    """A one-concept glossary the scripted judge knows (JUDGE_CONCEPT, JUDGE_PERSONAS), with `curated`
+    texts by persona; returns its mkdocs.yml."""
     write_yaml(root / "concepts" / "lora.yaml", JUDGE_CONCEPT)
     for slug in personas:
         write_yaml(root / "personas" / f"{slug}.yaml", JUDGE_PERSONAS[slug])
+    for persona, text in (curated or {}).items():  # front matter as the store writes it
+        meta = f"---\nsource: curated\nbody_sha256: {hashlib.sha256(text.encode()).hexdigest()}\n---\n"
+        (root / "concepts" / "lora").mkdir(parents=True, exist_ok=True)
+        (root / "concepts" / "lora" / f"{persona}.md").write_text(meta + text, encoding="utf-8")
     return write_site_config(root, plugin or {})
 
 

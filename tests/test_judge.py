@@ -454,17 +454,28 @@ def test_verify_passes_the_curated_examples_and_catches_an_edit(tmp_path, server
     assert result.exit_code == 0 and "2 checked by gpt-4o-mini: 2 passed" in result.output  # in English and Japanese
 
 
+CHILD = (
+    "Imagine a finished drawing you may not change. You put a see-through sheet on top and draw only a few "
+    "small changes there. The drawing underneath stays exactly as it was.\n"
+)
+
+
+def curated_site(root: Path) -> Path:
+    """The kit's judge glossary with a curated text for each reader that the scripted judge passes."""
+    return write_judge_glossary(root, curated={"engineer": RIGHT, "child": CHILD})
+
+
 def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, server):
-    config = copy_example(tmp_path / "example")
-    store = Store(tmp_path / "example" / "concepts")
-    before = store.read("lora", "physicist")
+    config = curated_site(tmp_path / "site")
+    store = Store(tmp_path / "site" / "concepts")
+    before = store.read("lora", "engineer")
     assert provenance(before, "en").endswith("not machine-checked")
     result = cli(
-        "verify", "--concept", "lora", "--persona", "physicist", "--language", "en", "--write-verdicts", "-f", config
+        "verify", "--concept", "lora", "--persona", "engineer", "--language", "en", "--write-verdicts", "-f", config
     )
     assert result.exit_code == 0, result.output
     assert "Verdicts recorded in 1 file (--write-verdicts was given)" in result.output
-    after = store.read("lora", "physicist")
+    after = store.read("lora", "engineer")
     assert after.body == before.body  # the text itself is untouched
     assert {k: v for k, v in after.meta.items() if k != "verdict"} == before.meta
     verdict = after.meta["verdict"]
@@ -475,20 +486,20 @@ def test_verify_writes_verdicts_only_when_allowed_and_without_churn(tmp_path, se
         f"Written by the maintainers · checked against 6 key facts, covers {verdict['covered']} (judge: gpt-4o-mini)"
     )
     assert verdict["traced"] is True
-    path = store.path("lora", "physicist")
+    path = store.path("lora", "engineer")
     bytes_once = path.read_bytes()
     again = cli(
-        "verify", "--concept", "lora", "--persona", "physicist", "--language", "en", "--write-verdicts", "-f", config
+        "verify", "--concept", "lora", "--persona", "engineer", "--language", "en", "--write-verdicts", "-f", config
     )
     assert again.exit_code == 0 and "already recorded" in again.output and path.read_bytes() == bytes_once
     # once the curated text is edited, its old verdict no longer shows as a check
     path.write_text(path.read_text(encoding="utf-8").replace("LoRA", "LoRA (Hu et al.)", 1), encoding="utf-8")
-    assert provenance(store.read("lora", "physicist"), "en").endswith("not machine-checked")
+    assert provenance(store.read("lora", "engineer"), "en").endswith("not machine-checked")
 
 
 def test_verify_does_not_write_a_failing_verdict(tmp_path, server):
-    config = copy_example(tmp_path / "example")
-    path = tmp_path / "example" / "concepts" / "lora" / "child.md"
+    config = curated_site(tmp_path / "site")
+    path = tmp_path / "site" / "concepts" / "lora" / "child.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nLoRA is a dataset of pictures.\n", encoding="utf-8")
     edited = path.read_bytes()
     result = cli(
@@ -499,7 +510,7 @@ def test_verify_does_not_write_a_failing_verdict(tmp_path, server):
 
 
 def test_verify_rejects_unknown_names(tmp_path, server):
-    config = copy_example(tmp_path / "example")
+    config = curated_site(tmp_path / "site")
     result = CliRunner().invoke(main, ["verify", "--concept", "nope", "-f", str(config)])
     assert result.exit_code == 2 and "no concept 'nope'" in result.output
     assert server.count == 0
