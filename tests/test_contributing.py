@@ -15,9 +15,11 @@ from kit import copy_checkout
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = str(Path(sys.executable).parent / "glossary")
+# A name no real concept of the repository will take, so the test passes whatever concepts it holds.
+SLUG = "subword-tokenization-under-test"
+TITLE = "Subword tokenization (a contribution under test)"
 NEW_CONCEPT = {
-    "title": "Tokenization",
-    "aliases": ["tokenizer"],
+    "title": TITLE,
     "summary": "Splitting text into the units, called tokens, that a language model reads and writes.",
     "definition": "Tokenization maps a string to a sequence of integer ids from a fixed vocabulary, usually of subword units learned by byte-pair encoding.",
     "facts": [
@@ -77,10 +79,10 @@ def content_check(clone: Path) -> subprocess.CompletedProcess:
 
 def add_concept_as_contributing_says(clone: Path) -> str:
     """`glossary new concept`, every TODO filled in, a related concept linked both ways."""
-    made = cli(clone, "new", "concept", "tokenization")
+    made = cli(clone, "new", "concept", SLUG)
     assert made.returncode == 0, made.stderr
     other = sorted(p.stem for p in (clone / "concepts").glob("*.yaml"))[0]
-    path = clone / "concepts" / "tokenization.yaml"
+    path = clone / "concepts" / f"{SLUG}.yaml"
     skeleton = path.read_text(encoding="utf-8")
     untouched = cli(clone, "validate")
     assert untouched.returncode == 2 and "still holds the skeleton's placeholder" in untouched.stderr
@@ -92,12 +94,12 @@ def add_concept_as_contributing_says(clone: Path) -> str:
     back = clone / "concepts" / f"{other}.yaml"  # "link back from them too", by hand as a contributor would
     text = back.read_text(encoding="utf-8")
     text = (
-        text.replace("\nrelated: [", "\nrelated: [tokenization, ", 1)
+        text.replace("\nrelated: [", f"\nrelated: [{SLUG}, ", 1)
         if "\nrelated: [" in text
-        else text.replace("\nrelated:\n", "\nrelated:\n  - tokenization\n", 1)
+        else text.replace("\nrelated:\n", f"\nrelated:\n  - {SLUG}\n", 1)
     )
     back.write_text(text, encoding="utf-8")
-    assert "tokenization" in yaml.safe_load(text)["related"]
+    assert SLUG in yaml.safe_load(text)["related"]
     return other
 
 
@@ -108,7 +110,7 @@ def test_a_new_concept_added_as_contributing_md_says_passes_the_checks(tmp_path)
     assert validated.returncode == 0, validated.stderr
     status = cli(clone, "status")
     assert "needs review" not in status.stdout, "the link back sends none of the old concept's reviewed texts to review"
-    assert "tokenization" not in validated.stderr, "no warning about the new concept"
+    assert SLUG not in validated.stderr, "no warning about the new concept"
     checked = content_check(clone)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert " passed" in checked.stdout and "skipped" not in checked.stdout and "deselected" not in checked.stdout
@@ -122,20 +124,20 @@ def test_the_scheduled_jobs_texts_for_it_pass_the_checks_too(tmp_path):
         for p in (clone / "personas").glob("*.yaml")
         if "en" in (yaml.safe_load(p.read_text(encoding="utf-8")).get("languages") or ["en"])
     )
-    with FakeOpenAI(responder=Script(texts={"Tokenization": GENERATED})) as server:
+    with FakeOpenAI(responder=Script(texts={TITLE: GENERATED})) as server:
         env = without_keys() | {"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": server.base_url}
         # As regenerate.yml runs it when started for this concept: the other languages' pending texts are not this change's.
-        args = ["generate", "--max-cost", "5", "--report", "pr-body.md", "--concept", "tokenization"]
+        args = ["generate", "--max-cost", "5", "--report", "pr-body.md", "--concept", SLUG]
         generated = cli(clone, *args, env=env)
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    written = {p.name for p in (clone / "concepts" / "tokenization").glob("*.md")}
+    written = {p.name for p in (clone / "concepts" / SLUG).glob("*.md")}
     assert {f"{persona}.md" for persona in english} <= written, written
-    assert "source: generated" in (clone / "concepts" / "tokenization" / f"{english[0]}.md").read_text(encoding="utf-8")
+    assert "source: generated" in (clone / "concepts" / SLUG / f"{english[0]}.md").read_text(encoding="utf-8")
     checked = content_check(clone)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     strict = cli(
         clone, "build", "--strict", "--allow-pending", "-d", str(tmp_path / "site")
     )  # as the deploy job builds
     assert strict.returncode == 0, strict.stderr
-    page = (tmp_path / "site" / "concepts" / "tokenization" / "index.html").read_text(encoding="utf-8")
+    page = (tmp_path / "site" / "concepts" / SLUG / "index.html").read_text(encoding="utf-8")
     assert page.count('class="glossary-explanation"') == len(english)
