@@ -22,6 +22,18 @@ from generator.errors import ConfigError
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # en, ja, pt-BR
 
 
+class Number(c.Type):
+    """A number of any kind in mkdocs.yml (`timeout: 2` as well as `timeout: 2.5`), kept as a float."""
+
+    def __init__(self, default: float | None = None):
+        super().__init__(float, default=default)
+
+    def run_validation(self, value: object) -> float:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        return super().run_validation(value)
+
+
 class PluginConfig(base.Config):
     """The `glossary` plugin's options in mkdocs.yml; GLOSSARY_<OPTION> in the environment overrides any but `prices`."""
 
@@ -41,11 +53,11 @@ class PluginConfig(base.Config):
     """The model that writes explanations."""
     judge_model = c.Optional(c.Type(str))
     """The model that checks them against the key facts; by default `model`."""
-    temperature = c.Type(float, default=0.3)
+    temperature = Number(default=0.3)
     """Sampling temperature for writing, from 0 to 2."""
     max_tokens = c.Type(int, default=1200)
     """Longest answer in tokens (at least 16); a truncated answer is asked again once with twice the room."""
-    timeout = c.Type(float, default=60.0)
+    timeout = Number(default=60.0)
     """Seconds to wait for one model response (more than 0)."""
     jobs = c.Type(int, default=8)
     """Model requests in flight at most, from 1 to 256 (`--jobs` overrides it)."""
@@ -55,7 +67,7 @@ class PluginConfig(base.Config):
     """Check every generated text against its concept's key facts before it is written."""
     prices = c.Type(dict, default={})
     """USD per million tokens by model (`input`, `cached_input`, `output`), over the built-in table."""
-    max_cost = c.Optional(c.Type(float))
+    max_cost = c.Optional(Number())
     """Start no new request once this many dollars are spent, 0 or more (`--max-cost` overrides it)."""
     edit_branch = c.Type(str, default="main")
     """The branch the pages' edit links point to."""
@@ -65,11 +77,11 @@ class PluginConfig(base.Config):
     """How many of a reader's curated texts its prompts show as worked examples (0: none); see texts/prompts.py."""
     service_tier = c.Choice(("default", "flex", "auto", "priority"), default="default")
     """The OpenAI service tier: `flex` bills at Batch API rates on the synchronous path, with slower answers."""
-    flex_timeout = c.Type(float, default=900.0)
+    flex_timeout = Number(default=900.0)
     """Seconds a flex request may take (more than 0; OpenAI suggests 15 minutes)."""
-    flex_fallback = c.Type(float, default=600.0)
+    flex_fallback = Number(default=600.0)
     """Seconds of flex refusing every request (429) before the rest of the run uses the default tier (0 or more)."""
-    max_wait = c.Type(float, default=300.0)
+    max_wait = Number(default=300.0)
     """Longest pause a server may ask for (Retry-After, in seconds, more than 0); a longer one stops the run."""
 
     policy = c.Type(dict, default={})

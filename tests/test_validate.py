@@ -518,3 +518,14 @@ def test_require_curated_names_every_text_no_person_reviewed(tmp_path):
     assert result.exit_code == 2, result.output
     assert "concepts/lora/child.md: source: generated text not reviewed by a person" in result.output
     assert "(policy: require_curated)" in result.output and "1 problem" in result.output
+
+
+def test_a_whole_number_is_a_valid_number_of_seconds(tmp_path):
+    from kit import write_glossary
+
+    from generator.settings import load_settings
+
+    config = write_glossary(tmp_path / "site", plugin={"timeout": 2, "max_cost": 1, "temperature": 0})
+    settings = load_settings(config)
+    assert settings.timeout == 2.0 and isinstance(settings.timeout, float)
+    assert settings.max_cost == 1.0 and settings.temperature == 0.0
