@@ -114,7 +114,13 @@ def markup_problems(page: str) -> list[str]:
     found: list[str] = []
 
     class Finder(HTMLParser):
+        script_type = ""
+
         def handle_starttag(self, tag, attrs):
+            if tag == "script":
+                self.script_type = dict(attrs).get("type") or ""
+            if tag == "details" and dict(attrs).get("class") == "glossary-compare":
+                return  # the compare panel of a concept page (site/browse.py), no attribute from a text
             for name, value in attrs:
                 flat = re.sub(r"[\\s\\x00-\\x1f]", "", value or "").lower()
                 if name.lower().startswith("on"):
@@ -125,7 +131,10 @@ def markup_problems(page: str) -> list[str]:
                 found.append(f"<{tag}> at line {self.getpos()[0]}")
 
         def handle_data(self, data):
-            if self.lasttag == "script" and "alert(" in data:
+            if self.lasttag == "script" and self.script_type == "application/ld+json":
+                if "<" in data or ">" in data:  # JSON-LD (site/machine.py) may quote an attack, never as markup
+                    found.append(f"<script type=ld+json>{data[:60]}")
+            elif self.lasttag == "script" and "alert(" in data:
                 found.append(f"<script>{data[:60]}")
 
     Finder(convert_charrefs=True).feed(page)

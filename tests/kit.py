@@ -10,6 +10,7 @@ import contextlib
 import functools
 import hashlib
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -366,6 +367,33 @@ nav:
   - Home: index.md
   - A to Z: concepts/index.md
   - Tags: tags.md
+  - What's new: whats-new.md
+"""
+
+# One reader's one-line gist of a concept (front matter `gist:`); the lawyer's LoRA gist carries markup that must stay text.
+SITE_GISTS = {
+    ("fine-tuning", "child"): "Practising one new recipe when you already know how to cook.",
+    ("lora", "child"): "A see-through sticker sheet of changes on top of a finished drawing.",
+    ("lora", "lawyer"): 'An amending Act, <b>not</b> a re-enactment & "nothing else".',
+}
+
+# A hand-written page: mentions, explicit references, and names where no link belongs.
+SITE_GUIDE = """\
+---
+title: Guide
+---
+
+# Guide to LoRA
+
+LoRA makes fine-tuning cheap; see [[matrix-rank]] and [[LoRA|low-rank *adapters*]].
+
+A second mention of LoRA stays plain, and so does `LoRA` in code and [a link about LoRA](https://example.org/).
+
+```
+[[lora]] and LoRA inside a fence
+```
+
+## LoRA in a heading
 """
 
 SITE_PERSONAS = {
@@ -481,7 +509,13 @@ SITE_EXPLANATIONS = {
 
 
 def write_site_glossary(
-    root: Path, *, missing: bool = True, extra_yaml: str = "", explanations: dict | None = None
+    root: Path,
+    *,
+    missing: bool = True,
+    extra_yaml: str = "",
+    explanations: dict | None = None,
+    gists: dict | None = None,
+    guide: str = SITE_GUIDE,
 ) -> Path:
     """A small English glossary in `root`; returns its mkdocs.yml."""
     root.mkdir(parents=True, exist_ok=True)
@@ -490,6 +524,8 @@ def write_site_glossary(
     (root / "docs" / "index.md").write_text(
         "# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n", encoding="utf-8"
     )
+    (root / "docs" / "guide.md").write_text(guide, encoding="utf-8")
+    gists = SITE_GISTS if gists is None else gists
     for folder, items in (("personas", SITE_PERSONAS), ("concepts", SITE_CONCEPTS)):
         (root / folder).mkdir(exist_ok=True)
         for slug, data in items.items():
@@ -502,7 +538,8 @@ def write_site_glossary(
     for (concept, persona), body in texts.items():
         path = root / "concepts" / concept / f"{persona}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("---\nsource: curated\n---\n" + dedent(body), encoding="utf-8")
+        gist = f"gist: {json.dumps(gists[concept, persona])}\n" if (concept, persona) in gists else ""
+        path.write_text(f"---\n{gist}source: curated\n---\n" + dedent(body), encoding="utf-8")
     return root / "mkdocs.yml"
 
 

@@ -16,6 +16,8 @@ import pytest
 from kit import (
     REPO,
     SITE_CONCEPTS,
+    SITE_GISTS,
+    SITE_PERSONAS,
     UNIQUE_PHYSICS_WORD,
     build,
     copy_ja_fixture,
@@ -36,6 +38,7 @@ ARGS = [
     "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+ORDER = sorted(SITE_PERSONAS, key=lambda slug: SITE_PERSONAS[slug]["order"])
 PHONE = {"width": 390, "height": 844}
 # The page has painted a frame after load and run the tasks queued by then (instead of a fixed pause).
 SETTLED = "() => new Promise(done => requestAnimationFrame(() => setTimeout(done)))"
@@ -192,31 +195,135 @@ def test_home_page_chooser_remembers_the_reader(watch, en_site):
     assert w.checked() == "physicist"
 
 
-def test_search_opens_the_tab_holding_the_match_without_changing_the_choice(watch, en_site):
+def test_a_search_result_names_its_reader_and_opens_that_readers_tab(watch, en_site):
     w = watch(en_site)
     w.goto("concepts/matrix-rank/")
-    w.page.click("label[for=child]")  # the reader's choice
+    w.page.click("label[for=child]")  # the reader's choice so far
     w.goto("")
     links = w.search(UNIQUE_PHYSICS_WORD, "concepts/lora/")
-    assert links[0].endswith(f"concepts/lora/?h={UNIQUE_PHYSICS_WORD}")
-    w.page.click(".md-search-result__item > a >> nth=0")
-    w.page.wait_for_url(f"**/concepts/lora/?h={UNIQUE_PHYSICS_WORD}")
+    assert [link for link in links if "concepts/" in link] == [
+        f"{en_site}concepts/lora/?h=",  # the page itself, always shown above its sections
+        f"{en_site}concepts/lora/?h={UNIQUE_PHYSICS_WORD}#physicist",  # the physicist's text, and only it
+    ]
+    result = w.page.locator(".md-search-result__link[href$='#physicist'] [data-glossary-reader]")
+    shown = result.evaluate("el => getComputedStyle(el, '::after').content")
+    assert shown == '"for: Physicist"'  # the result names its reader
+    w.page.click(".md-search-result__link[href$='#physicist']")
+    w.page.wait_for_url(f"**/concepts/lora/?h={UNIQUE_PHYSICS_WORD}#physicist")
     w.page.wait_for_selector(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]", state="visible")
     assert w.checked() == "physicist"
-    assert (
-        w.page.inner_text(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]").lower()
-        == UNIQUE_PHYSICS_WORD
-    )
-    assert w.stored_choice()[0] == "Child"
+    assert w.stored_choice()[0] == "Physicist"  # choosing the physicist's result chose the physicist
     w.goto("concepts/fine-tuning/")
-    assert w.checked() == "child"  # other pages still open the reader's choice
-    # opened directly (a full page load, as from a shared link)
-    w.goto(f"concepts/lora/?h={UNIQUE_PHYSICS_WORD}")
-    w.page.wait_for_selector(".glossary-explanation[data-persona=physicist] mark[data-md-highlight]", state="visible")
-    assert w.checked() == "physicist" and w.stored_choice()[0] == "Child"
-    # a match in the chosen tab keeps it
-    w.goto("concepts/lora/?h=sticker")
+    assert w.checked() == "physicist"
+
+
+def test_searching_a_readers_name_does_not_list_every_concept(watch, en_site):
+    w = watch(en_site)
+    w.goto("")
+    links = w.search("physicist", "for/physicist/")
+    assert not [link for link in links if re.search(r"/concepts/[^/?#]+/", link)]  # no concept's text says "physicist"
+    assert links[0].startswith(f"{en_site}for/physicist/")
+
+
+def test_the_reader_stays_from_a_persona_page_through_a_link_in_the_text_and_a_reload(watch, en_site):
+    w = watch(en_site)
+    w.goto("for/child/")
+    w.page.click("a[href$='concepts/lora/#child']")
+    w.page.wait_for_url("**/concepts/lora/#child")
     assert w.checked() == "child"
+    w.page.click(".glossary-explanation[data-persona=child] a[href*='/concepts/fine-tuning/']")
+    w.page.wait_for_url("**/concepts/fine-tuning/#child")
+    assert w.checked() == "child" and w.page.is_visible(".glossary-explanation[data-persona=child]")
+    w.page.reload()
+    w.page.wait_for_load_state("networkidle")
+    assert w.checked() == "child"
+    w.goto("concepts/matrix-rank/")  # no reader in the address: the stored choice
+    assert w.checked() == "child" and w.stored_choice()[0] == "Child"
+    w.goto("concepts/lora/#physicist")  # a shared link to the physicist's text
+    assert w.checked() == "physicist" and w.stored_choice()[0] == "Physicist"
+    w.goto("concepts/")
+    w.page.click(".glossary-for-all a[data-glossary-persona=Lawyer]")  # "Read the whole glossary as"
+    w.page.wait_for_url("**/for/lawyer/")
+    w.goto("concepts/matrix-rank/")
+    assert w.checked() == "lawyer"
+
+
+def test_every_reader_is_on_screen_at_phone_width_and_the_choice_is_marked(watch, en_site):
+    w = watch(en_site, viewport=PHONE)
+    w.goto("concepts/lora/")
+    boxes = w.page.eval_on_selector_all(
+        ".glossary-tabs > .tabbed-labels > label",
+        "els => els.map(el => { const r = el.getBoundingClientRect(); return [el.innerText.trim(), r.left, r.right, r.top] })",
+    )
+    assert [name for name, *_ in boxes] == [SITE_PERSONAS[p]["name"] for p in ORDER]
+    assert all(left >= 0 and right <= PHONE["width"] and top < PHONE["height"] for _, left, right, top in boxes), boxes
+    assert (
+        w.page.evaluate("() => document.querySelector('.glossary-tabs > .tabbed-labels').scrollWidth") <= PHONE["width"]
+    )
+    chosen = w.page.eval_on_selector("label[for=lawyer]", "el => getComputedStyle(el).backgroundColor")
+    other = w.page.eval_on_selector("label[for=child]", "el => getComputedStyle(el).backgroundColor")
+    assert chosen != other  # the reader being read is filled
+    assert w.page.inner_text(".glossary-chooser").startswith("Reading as:")
+
+
+def test_tooltips_are_readable_in_both_schemes(watch, en_site):
+    for scheme in ("light", "dark"):
+        w = watch(en_site, color_scheme=scheme)
+        w.goto("concepts/lora/")
+        w.page.click("label[for=child]")
+        w.page.locator(".glossary-explanation[data-persona=child] a[href*='/concepts/fine-tuning/']").first.hover()
+        tooltip = w.page.locator(".md-tooltip2--active .md-tooltip2__inner")
+        tooltip.wait_for(state="visible")
+        assert SITE_GISTS["fine-tuning", "child"] in tooltip.inner_text()  # the child's gist, not the summary
+        style = tooltip.evaluate(
+            "el => { const s = getComputedStyle(el); return [parseFloat(s.fontSize), s.fontWeight, s.backgroundColor, s.borderTopWidth] }"
+        )
+        page_background = w.page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert style[0] >= 13 and style[1] == "400", (scheme, style)
+        assert float(style[3].rstrip("px")) > 0, (scheme, style)  # a border in both schemes
+        if scheme == "dark":
+            assert style[2] != page_background, (style, page_background)  # Material's equals the page's
+
+
+def test_a_first_tap_previews_a_link_and_a_second_follows_it(watch, en_site):
+    w = watch(en_site, viewport=PHONE, has_touch=True, is_mobile=True)
+    w.goto("concepts/lora/")
+    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a[href*='/concepts/matrix-rank/']").first
+    mention.tap()
+    w.page.locator(".md-tooltip2--active").wait_for(state="visible")
+    assert w.page.url.endswith("/concepts/lora/")  # previewed, not followed
+    mention.tap()
+    w.page.wait_for_url("**/concepts/matrix-rank/#lawyer")
+
+
+def test_copy_link_compare_and_print(watch, en_site):
+    w = watch(en_site)
+    w.goto("concepts/lora/?h=x#child")
+    button = w.page.locator(".glossary-explanation[data-persona=child] .glossary-copy-link")
+    assert button.get_attribute("data-clipboard-text") == f"{en_site}concepts/lora/#child"
+    button.click()
+    w.page.locator(".md-dialog--active").wait_for(state="visible")  # Material's "Copied to clipboard"
+    w.page.click(".glossary-compare > summary")
+    w.page.select_option(".glossary-compare-b", "physicist")
+    panes = w.page.locator(".glossary-compare-pane")
+    assert panes.nth(0).inner_text().startswith("Child") and "sticker" in panes.nth(0).inner_text()
+    assert panes.nth(1).inner_text().startswith("Physicist") and UNIQUE_PHYSICS_WORD in panes.nth(1).inner_text()
+    assert panes.nth(0).bounding_box()["y"] == panes.nth(1).bounding_box()["y"]  # side by side on a desktop
+    w.page.emulate_media(media="print")
+    shown = w.page.eval_on_selector_all(
+        ".glossary-tabs > .tabbed-content > .tabbed-block", "els => els.map(el => getComputedStyle(el).display)"
+    )
+    assert shown == ["block", "none", "none"]  # only the reader on screen
+    assert not w.page.is_visible(".glossary-tabs > .tabbed-labels") and not w.page.is_visible(".glossary-compare")
+
+
+def test_a_to_z_letter_bar_jumps_to_its_letter(watch, en_site):
+    w = watch(en_site, viewport=PHONE)
+    w.goto("concepts/")
+    w.page.click(".glossary-letters a:text-is('M')")
+    w.page.wait_for_function("() => location.hash === '#letter-4'")
+    top = w.page.eval_on_selector("#letter-4", "el => el.getBoundingClientRect().top")
+    assert w.page.evaluate("() => window.scrollY") > 0 and 0 <= top < PHONE["height"]
 
 
 @pytest.mark.parametrize(
@@ -236,38 +343,40 @@ def test_a_mention_links_to_its_concept_and_shows_its_summary(watch, en_site):
     mention = w.page.locator(".glossary-explanation[data-persona=child] a[title]").first
     assert mention.inner_text() == "fine-tuning"
     mention = w.page.locator(
-        ".glossary-explanation[data-persona=child] a[href$='/concepts/fine-tuning/']"
+        ".glossary-explanation[data-persona=child] a[href$='/concepts/fine-tuning/#child']"
     ).first  # Material lifts the title while its tooltip shows
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
-    assert "Training a pretrained model further on a small task-specific dataset." in tooltip.inner_text()
+    assert SITE_GISTS["fine-tuning", "child"] in tooltip.inner_text()  # the child's gist of fine-tuning
     assert mention.evaluate("el => getComputedStyle(el).textDecorationStyle") == "dotted"  # still marked while hovered
     mention.click()
-    w.page.wait_for_url("**/concepts/fine-tuning/")
+    w.page.wait_for_url("**/concepts/fine-tuning/#child")
     assert w.page.inner_text("h1").startswith("Fine-tuning")
 
 
 def test_a_mention_whose_summary_the_page_wrote_once_still_shows_it(watch, en_site):
-    """The HTML carries a summary on a concept's first link only; glossary.js fills the others."""
+    """The HTML carries a tooltip on the first link to each target only; glossary.js fills the others."""
     w = watch(en_site)
-    served = w.context.request.get(en_site + "concepts/fine-tuning/").text()
-    assert '<a href="../lora/" title="">' in served  # the lawyer's link, before any script
-    w.goto("concepts/fine-tuning/")
-    assert w.checked() == "lawyer"
-    mention = w.page.locator("[data-persona=lawyer] a[title][href$='/concepts/lora/']")  # in the "not yet written" note
+    served = w.context.request.get(en_site + "concepts/lora/").text()
+    assert '<a href="../fine-tuning/" title="">' in served  # a key fact's link, before any script
+    w.goto("concepts/lora/")
+    mention = w.page.locator(".glossary-facts a[href$='/concepts/fine-tuning/']").first
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
-    assert SITE_CONCEPTS["lora"]["summary"] in tooltip.inner_text()
+    assert SITE_CONCEPTS["fine-tuning"]["summary"] in tooltip.inner_text()
     w.page.mouse.move(0, 0)
-    w.page.click("#related-concepts ~ ul a[href$='/concepts/lora/']")  # instant navigation: no new page load
-    w.page.wait_for_url("**/concepts/lora/")
-    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a[title][href$='/concepts/matrix-rank/']")
+    w.page.click("#related-concepts ~ ul a[href$='/concepts/fine-tuning/']")  # instant navigation: no new page load
+    w.page.wait_for_url("**/concepts/fine-tuning/")
+    assert w.checked() == "lawyer"
+    mention = w.page.locator(
+        "[data-persona=lawyer] a[title][href$='/concepts/lora/#lawyer']"
+    )  # the "not yet written" note
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible")
-    assert SITE_CONCEPTS["matrix-rank"]["summary"] in tooltip.inner_text()
+    assert SITE_GISTS["lora", "lawyer"] in tooltip.inner_text()  # the lawyer's gist, its markup shown as text
     assert w.errors == []
 
 
@@ -302,8 +411,8 @@ def test_japanese_site_finds_low_rank_and_language_model(watch, ja_site):
     w.search("重み行列", "concepts/lora/")  # kanji and kana mixed
     w.search("大規模言語モデル", "concepts/lora/")
     w.search("言語モデル", "concepts/lora/")
-    w.page.click(".md-search-result__item > a[href*='concepts/lora/']")
-    w.page.wait_for_url("**/concepts/lora/?h=*")
+    w.page.click(".md-search-result__item a[href*='concepts/lora/'][href*='#']")  # one reader's text
+    w.page.wait_for_url("**/concepts/lora/?h=*#*")
     mark = w.page.locator(".tabbed-block mark[data-md-highlight]").first
     mark.wait_for(state="visible")
     assert mark.inner_text() == "言語モデル"
@@ -313,7 +422,9 @@ def test_japanese_mention_next_to_japanese_text_shows_its_tooltip(watch, ja_site
     w = watch(ja_site)
     w.goto("concepts/fine-tuning/")
     w.page.click("label[for=lawyer]")
-    mention = w.page.locator(".glossary-explanation[data-persona=lawyer] a[title][href$='/concepts/lora/']").first
+    mention = w.page.locator(
+        ".glossary-explanation[data-persona=lawyer] a[title][href$='/concepts/lora/#lawyer']"
+    ).first
     assert mention.inner_text() == "LoRA（低ランク適応）"
     mention.hover()
     tooltip = w.page.locator(".md-tooltip2--active")

@@ -781,9 +781,11 @@ class _Judge:
     def __init__(self, verdicts):
         self.verdicts = list(verdicts)
         self.bodies = []
+        self.gists = []
 
-    async def check(self, caller, settings, glossary, concept, persona, body):
+    async def check(self, caller, settings, glossary, concept, persona, body, gist=None):
         self.bodies.append(body)
+        self.gists.append(gist)
         verdict = self.verdicts.pop(0)
         if isinstance(verdict, Exception):
             raise verdict
@@ -943,3 +945,38 @@ def test_adaptive_limiter_shrinks_pauses_and_grows_back_slowly():
         assert limiter.allowed == 8  # never above --jobs
 
     asyncio.run(scenario())
+
+
+def test_the_answers_gist_line_goes_to_the_front_matter_and_the_judge_checks_it(tmp_path, env, monkeypatch):
+    from generator.writing import generate as gen
+
+    root = tmp_path / "site"
+    write_glossary(root, plugin={"verify": True})
+    judge = _Judge([_Verdict(True, []), _Verdict(True, [])])
+    monkeypatch.setattr(gen, "faithfulness", judge)
+    answers = {
+        "chef": "```markdown\n**Gist:** A *recipe* note <b>on top</b> of a frozen cookbook.\n\n"
+        + default_responder({})
+        + "\n```",
+        "lawyer": default_responder({}),  # no gist line: published all the same, without a gist
+    }
+    env.responder = lambda request: answers[pair_of(type("R", (), {"json": request})())[1]]
+    generate(root, "--concept", "lora", "--jobs", "1")
+    meta, body = read_pair(root, "lora", "chef")
+    assert meta["gist"] == "A recipe note on top of a frozen cookbook." and list(meta)[0] == "gist"
+    assert "Gist" not in body and "cookbook" not in body and meta["body_sha256"] == body_hash(body)
+    assert "A recipe note on top of a frozen cookbook." in judge.gists and None in judge.gists  # checked with its text
+    lawyer, _ = read_pair(root, "lora", "lawyer")
+    assert "gist" not in lawyer
+    assert "Begin with one line `Gist: `" in prompts.template_text("system.md")
+
+
+def test_split_gist_reads_only_the_first_lines():
+    from generator.writing.answers import split_gist
+
+    assert split_gist("Gist: One line.\n\nThe text.") == ("One line.", "\n\nThe text.")
+    assert split_gist("Sure.\n> **GIST:** “Quoted.”\n\nText") == ("Quoted.", "Sure.\n\n\nText")
+    text = "One.\nTwo.\nThree.\nFour.\nGist: too late, part of the text."
+    assert split_gist(text) == (None, text)
+    assert split_gist("Gist: " + "word " * 80 + "\n\nText")[0] is None  # overlong: no gist
+    assert split_gist(None) == (None, None)

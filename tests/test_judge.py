@@ -434,6 +434,10 @@ def test_verify_passes_the_curated_examples_and_catches_an_edit(tmp_path, server
     assert len(script.judge_requests) == pairs and not script.generation_requests  # judged, never regenerated
     assert "Verdicts not recorded" in result.output and "test server" in result.output
     assert snapshot(root) == before  # a verdict from a test server is never committed
+    gist = (
+        "<explanation>\nGist: " + split_front_matter((root / "concepts" / "lora" / "child.md").read_text())[0]["gist"]
+    )
+    assert any(gist in r["messages"][-1]["content"] for r in judge_requests(server))  # the gist is checked too
 
     text = root / "concepts" / "lora" / "engineer.md"
     text.write_text(

@@ -52,7 +52,7 @@ def test_texts_of_one_page_write_each_summary_once():
         ("../matrix-rank/", "rank"),
     ]  # still linked in each text
     assert second.count('title=""') == 2 and "Training" not in second
-    assert titled == {"fine-tuning", "matrix-rank"}
+    assert titled == {("fine-tuning", None), ("matrix-rank", None)}
     alone = LINKER.link("<p>Fine-tuning again.</p>", "lora", href)  # no page to share with: every link titled
     assert 'title="Training a pretrained model further."' in alone
 
@@ -142,7 +142,8 @@ def test_each_fact_is_its_own_text():
 def test_entities_and_attributes_are_escaped():
     out = link("<p>r &lt; min(d, k) and &quot;Attention&quot; &amp; &lt;heads&gt; then rank &amp; more</p>")
     assert "r &lt; min(d, k)" in out
-    assert 'title="Says &quot;hi&quot; &amp; &lt;b&gt;."' in out
+    # Material's tooltip puts the title in as HTML: escaped twice, it shows `Says "hi" & <b>.` as written
+    assert 'title="Says &quot;hi&quot; &amp;amp; &amp;lt;b&amp;gt;."' in out
     assert '>"Attention" &amp; &lt;heads&gt;</a>' in out
     assert "&lt;script" not in link("<p>&lt;script&gt;alert(1)&lt;/script&gt; rank</p>").replace(
         "&lt;script&gt;alert", ""

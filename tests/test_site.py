@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from kit import (
     SITE_CONCEPTS,
+    SITE_GISTS,
     SITE_PERSONAS,
     UNIQUE_PHYSICS_WORD,
     build,
@@ -86,7 +87,7 @@ def test_default_persona_is_the_tab_shown_on_a_first_visit(site):
     page = read(site, "concepts/lora")
     assert '<input checked="checked" id="lawyer"' in page
     assert page.count('checked="checked"') == 1
-    assert "Explain it to me as:" in page
+    assert "Reading as:" in page
 
 
 def test_tabs_carry_their_text_and_provenance(site):
@@ -177,14 +178,14 @@ def test_headings_in_an_explanation_are_demoted_and_never_linked(site):
     assert "<code>LoRA</code>" in physicist and "<code>rank</code>" in physicist
 
 
-def test_first_mention_links_with_the_summary_as_tooltip(site):
+def test_first_mention_links_with_the_readers_gist_as_tooltip(site):
     page = read(site, "concepts/lora")
     child = tab_blocks(page)["child"]
-    summary = html.escape(SITE_CONCEPTS["fine-tuning"]["summary"], quote=True)
-    assert mentions(child)[0] == ("../fine-tuning/", summary, "fine-tuning")
-    assert [m[0] for m in mentions(child)] == ["../fine-tuning/", "../matrix-rank/"]  # each once, in order
+    gist = html.escape(SITE_GISTS["fine-tuning", "child"], quote=True)  # the child's gist of fine-tuning
+    assert mentions(child)[0] == ("../fine-tuning/#child", gist, "fine-tuning")  # the next page opens on the child
+    assert [m[0] for m in mentions(child)] == ["../fine-tuning/#child", "../matrix-rank/#child"]  # each once, in order
     assert child.count("fine-tuning") == 3  # the later mentions stay plain text
-    assert all("../lora/" != m[0] for m in mentions(page))  # never a link to itself
+    assert all(not m[0].startswith("../lora/") for m in mentions(page))  # never a link to itself
     physicist = tab_blocks(page)["physicist"]
     assert mentions(physicist)[0][2] == "matrix rank"  # the longest name wins over "rank"
 
@@ -196,8 +197,10 @@ def test_a_page_writes_each_linked_summary_once(site):
         titles.setdefault(href, []).append(title)
     assert max(len(t) for t in titles.values()) > 1  # some concept is linked from several texts
     for href, found in titles.items():
-        slug = href.strip("./").split("/")[-1]
-        assert found[0] == html.escape(SITE_CONCEPTS[slug]["summary"], quote=True), href  # the first link carries it
+        slug, _, persona = href.strip("./").partition("#")
+        slug = slug.strip("/").split("/")[-1]
+        tooltip = SITE_GISTS.get((slug, persona)) or SITE_CONCEPTS[slug]["summary"]  # a reader's gist, else the summary
+        assert found[0] == html.escape(tooltip, quote=True), href  # the first link carries it
         assert found[1:] == [""] * (len(found) - 1), href  # the others are filled in by glossary.js
 
 
@@ -269,14 +272,35 @@ def test_home_page_offers_the_reader_choice(site):
         )
 
 
-def test_search_index_holds_every_persona_tab_and_no_persona_page(site):
+def test_search_index_has_an_entry_per_reader_and_indexes_the_persona_pages(site):
     data = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    text = " ".join(doc["text"] for doc in data["docs"] if doc["location"].startswith("concepts/lora/"))
-    assert "see-through sticker sheet" in text  # child
-    assert UNIQUE_PHYSICS_WORD in text  # physicist
-    assert "amending Act" in text  # lawyer
-    assert not any(doc["location"].startswith("for/") for doc in data["docs"])
-    assert "Child Physicist Lawyer" in text  # the labels are words, not "ChildPhysicistLawyer"
+    docs = {doc["location"]: doc for doc in data["docs"]}
+    page = docs["concepts/lora/"]
+    assert (
+        page["text"]
+        == f"<p>{html.escape(SITE_CONCEPTS['lora']['summary'] + ' LoRA Low-Rank Adaptation', quote=False)}</p>"
+    )
+    for persona in ORDER:  # labels and the chooser's words are in no entry of the page
+        assert SITE_PERSONAS[persona]["name"] not in page["text"]
+    assert "Reading as" not in " ".join(doc["text"] for doc in data["docs"])
+    readers = [loc for loc in docs if loc.startswith("concepts/lora/#") and loc.split("#")[1] in ORDER]
+    assert readers == [f"concepts/lora/#{p}" for p in ORDER]  # right after the page's own entry, in tab order
+    assert "see-through sticker sheet" in docs["concepts/lora/#child"]["text"]
+    assert UNIQUE_PHYSICS_WORD in docs["concepts/lora/#physicist"]["text"]
+    assert UNIQUE_PHYSICS_WORD not in docs["concepts/lora/#child"]["text"] + page["text"]
+    assert "amending Act" in docs["concepts/lora/#lawyer"]["text"]
+    title = docs["concepts/lora/#physicist"]["title"]
+    assert title == (
+        'LoRA (Low-Rank Adaptation)<span class="glossary-search-reader" data-glossary-reader="for: Physicist"></span>'
+    )  # the reader's name is shown, never indexed: searching "physicist" must not list every concept
+    assert not [
+        loc
+        for loc, doc in docs.items()
+        if "Physicist" in re.sub(r"<[^>]*>", "", doc["title"]) and not loc.startswith("for/")
+    ]
+    assert docs["concepts/lora/#child"]["tags"] == docs["concepts/lora/"]["tags"]
+    assert {f"for/{p}/" for p in ORDER} <= set(docs)  # the persona pages are indexed
+    assert "concepts/attention/#child" not in docs  # a draft has no readers
 
 
 def test_assets_are_served_by_the_site_and_nothing_fetches_repo_stats(site):
@@ -344,7 +368,7 @@ def test_serve_watches_concepts_and_personas(tmp_path):
 def test_japanese_site_speaks_japanese(ja_site):
     page = read(ja_site, "concepts/lora")
     assert '<html lang="ja"' in page
-    assert "どの立場向けの説明を読みますか" in page and "選んだ立場はすべてのページで記憶されます" in page
+    assert "読者：" in page and "選んだ立場はすべてのページで記憶されます" in page
     labels = re.findall(r'<label for="([^"]+)">([^<]+)</label>', page)
     assert labels == [
         ("child", "小学生"),
@@ -365,13 +389,13 @@ def test_japanese_mentions_link_next_to_japanese_text(ja_site):
     assert [m[0] for m in mentions(child)] == []  # the child's text names no other concept
     page = read(ja_site, "concepts/fine-tuning")
     lawyer = tab_blocks(page)["lawyer"]
-    assert ("../lora/", "LoRA（低ランク適応）") in [(href, text) for href, _, text in mentions(lawyer)]
-    assert page_summaries(page)["../lora/"] == html.escape(
+    assert ("../lora/#lawyer", "LoRA（低ランク適応）") in [(href, text) for href, _, text in mentions(lawyer)]
+    assert page_summaries(page)["../lora/#lawyer"] == html.escape(
         "事前学習済みモデルの重みを凍結したまま、選んだ重み行列に加える小さな低ランクの更新だけを学習するファインチューニング手法。",
         quote=True,
     )
     physicist = tab_blocks(read(ja_site, "concepts/lora"))["physicist"]
-    assert "../matrix-rank/" in [m[0] for m in mentions(physicist)]
+    assert "../matrix-rank/#physicist" in [m[0] for m in mentions(physicist)]
 
 
 def test_japanese_search_index_is_segmented(ja_site):

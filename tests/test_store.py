@@ -231,3 +231,24 @@ def test_accept_all_records_every_review_at_once(tmp_path):
     assert "accepted lora/child" in result.output and "accepted matrix-rank/child" in result.output
     now = states(root)
     assert now[("lora", "child")].state == now[("matrix-rank", "child")].state == "curated"
+
+
+def test_a_gist_is_front_matter_not_body_so_adding_one_changes_no_state(tmp_path):
+    root, settings, glossary, store = setup(tmp_path)
+    path = write_generated(store, glossary, settings, "lora", "physicist")
+    store.write(Explanation("lora", "child", "Hand-written.\n", {"source": "curated"}))
+    CliRunner().invoke(main, ["accept", "lora", "child", "-f", str(root / "mkdocs.yml")])
+    child = root / "concepts" / "lora" / "child.md"
+    before = {key: (s.state, s.reasons) for key, s in states(root).items()}
+    for file in (path, child):  # a person adds the gist by hand, as the example's curated texts got theirs
+        file.write_text(file.read_text().replace("---\n", "---\ngist: 'A sticker sheet: the drawing stays.'\n", 1))
+    assert {key: (s.state, s.reasons) for key, s in states(root).items()} == before
+    explanation = store.read("lora", "child")
+    assert explanation.gist == "A sticker sheet: the drawing stays." and not explanation.edited
+    CliRunner().invoke(main, ["accept", "lora", "child", "-f", str(root / "mkdocs.yml")])  # rewrites the file
+    meta, body = split_front_matter(child.read_text())
+    assert (
+        list(meta)[0] == "gist" and meta["gist"] == "A sticker sheet: the drawing stays." and body == "Hand-written.\n"
+    )
+    assert store.read("lora", "physicist").gist == "A sticker sheet: the drawing stays."
+    assert states(root)[("lora", "physicist")].state == "fresh"

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 SKIP_TAGS = {"code", "pre", "a", "h1", "h2", "h3", "h4", "h5", "h6", "kbd", "script", "style", "textarea", "abbr"}
+SKIP_TAGS |= {"label", "button", "select", "option", "summary", "nav", "svg"}  # controls on hand-written pages
+RAW_TEXT_TAGS = {"script", "style"}  # their text is not HTML: it passes through untouched
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 LATIN = "A-Za-z0-9\u00c0-\u024f"
 KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
@@ -35,6 +37,7 @@ class Term:
     slug: str
     names: tuple[str, ...]
     summary: str
+    draft: bool = False  # a draft's page has no readers' tabs to open
 
 
 def _tokens(name: str) -> list[str]:
@@ -111,6 +114,7 @@ class Linker:
 
     def __init__(self, terms: Iterable[Term]):
         self.terms = {t.slug: t for t in terms}
+        self.gists: dict[tuple[str, str], str] = {}  # (concept, persona): that reader's gist, set per build
         self._slug_cache: dict[str, str | None] = {}
         self.owner: dict[str, str] = {}
         for term in self.terms.values():
@@ -141,17 +145,29 @@ class Linker:
         self_slug: str | None,
         href_for: Callable[[str], str | None],
         scope_tag: str | None = None,
-        titled: set[str] | None = None,
+        titled: set | None = None,
+        persona: str | None = None,
+        mentioned: set[str] | None = None,
     ) -> str:
         """The HTML with the first mention of each other concept linked.
 
         `scope_tag` starts a fresh "first mention" at each such element (e.g. "li" for a list of
         facts, each its own text); otherwise the whole fragment is one text. `titled`, shared by
-        the fragments of one page, holds the concepts whose summary the page already carries.
+        the fragments of one page, holds the tooltips the page already carries. In a reader's text
+        (`persona`) a link opens the same reader's tab, and its tooltip is that reader's gist.
+        The concepts linked are added to `mentioned`.
         """
         if self.pattern is None:
             return fragment
-        return _Rewriter(self, self_slug, href_for, scope_tag, titled).rewrite(fragment)
+        rewriter = _Rewriter(self, self_slug, href_for, scope_tag, titled, persona)
+        out = rewriter.rewrite(fragment)
+        if mentioned is not None:
+            mentioned |= rewriter.linked
+        return out
+
+    def tooltip(self, slug: str, persona: str | None = None) -> str:
+        """What a link to a concept shows: the reader's gist of it, else its summary."""
+        return self.gists.get((slug, persona or ""), "") or self.terms[slug].summary
 
 
 # Sanitised HTML (nh3's output) is regular enough to walk with one regex: comments, then tags whose
@@ -168,14 +184,17 @@ class _Rewriter:
         self_slug: str | None,
         href_for: Callable[[str], str | None],
         scope_tag: str | None,
-        titled: set[str] | None,
+        titled: set | None,
+        persona: str | None = None,
     ):
         self.linker = linker
         self.self_slug = self_slug
         self.href_for = href_for
         self.scope_tag = scope_tag
         self.titled = titled
+        self.persona = persona
         self.seen: set[str] = set()
+        self.linked: set[str] = set()
 
     def rewrite(self, fragment: str) -> str:
         out: list[str] = []
@@ -185,7 +204,9 @@ class _Rewriter:
             token = match.group(0)
             tag = match.group(2)
             if tag is None:
-                if token.startswith("<!--") or skipping:
+                if stack and stack[-1] in RAW_TEXT_TAGS:
+                    out.append(token)
+                elif token.startswith("<!--") or skipping:
                     out.append(token if token.startswith("<!--") else _escape_text(token))
                 else:
                     out.append(self._link_text(html.unescape(token) if "&" in token else token))
@@ -216,7 +237,10 @@ class _Rewriter:
             href = self.href_for(slug)
             if href is None:
                 continue
+            if self.persona and not self.linker.terms[slug].draft:
+                href += f"#{self.persona}"  # the next page opens on the same reader
             self.seen.add(slug)
+            self.linked.add(slug)
             parts.append(_escape(text[cursor : match.start()]))
             # No class: a title is what marks a mention (glossary.css, glossary.js), and on a big
             # glossary's pages 25 bytes per link were 4% of the page.
@@ -228,12 +252,19 @@ class _Rewriter:
         return "".join(parts)
 
     def _title(self, slug: str) -> str:
-        """The summary, escaped; empty where this page already carries it."""
+        """The tooltip, escaped; empty where this page already carries it for the same link."""
         if self.titled is not None:
-            if slug in self.titled:
+            key = (slug, self.persona)
+            if key in self.titled:
                 return ""
-            self.titled.add(slug)
-        return html.escape(self.linker.terms[slug].summary, quote=True)
+            self.titled.add(key)
+        return tooltip_attribute(self.linker.tooltip(slug, self.persona))
+
+
+def tooltip_attribute(text: str) -> str:
+    """A `title` for Material's tooltips, which put the title into the page as HTML (innerHTML):
+    escaped once for the tooltip and once for the attribute, so the text shows exactly as written."""
+    return html.escape(html.escape(text, quote=False), quote=True)
 
 
 def _escape(text: str) -> str:
@@ -247,4 +278,4 @@ def _escape_text(text: str) -> str:
 
 def terms_from(glossary) -> list[Term]:
     """One term per concept of a glossary (drafts included: their pages exist)."""
-    return [Term(c.slug, tuple(c.names()), c.summary) for c in glossary.concepts.values()]
+    return [Term(c.slug, tuple(c.names()), c.summary, c.draft) for c in glossary.concepts.values()]

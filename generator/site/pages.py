@@ -55,6 +55,21 @@ STRINGS = {
         "for_all": "Read the whole glossary as:",
         "draft_short": "Draft: definition only.",
         "not_written_short": "Not yet written for this reader.",
+        "reading_as": "Reading as:",
+        "reviewed_on": "last reviewed {date}",
+        "copy_link": "Copy link to this explanation",
+        "compare": "Compare two readers side by side",
+        "compare_with": "Compare",
+        "compare_and": "with",
+        "mentioned_in": "Mentioned in",
+        "letters": "Initials",
+        "see": "see",
+        "search_for": "for: {name}",
+        "whats_new_title": "What's new",
+        "whats_new_intro": "Concepts whose explanations were added, reviewed or regenerated most recently, newest first.",
+        "whats_new_feed": "Subscribe to the feed (Atom)",
+        "whats_new_readers": "for",
+        "plain_markdown": "Each concept has a reference page and each reader's explanation as plain Markdown.",
     },
     "ja": {
         "aka": "別名",
@@ -96,6 +111,21 @@ STRINGS = {
         "for_all": "用語集全体を次の立場で読む：",
         "draft_short": "下書き: 定義のみ。",
         "not_written_short": "この読者向けの説明はまだありません。",
+        "reading_as": "読者：",
+        "reviewed_on": "最終確認 {date}",
+        "copy_link": "この説明へのリンクをコピー",
+        "compare": "2人の読者向けの説明を並べて比べる",
+        "compare_with": "比較：",
+        "compare_and": "と",
+        "mentioned_in": "この概念に言及しているページ",
+        "letters": "頭文字",
+        "see": "→",
+        "search_for": "{name}向け",
+        "whats_new_title": "更新情報",
+        "whats_new_intro": "説明が追加・確認・再生成された概念を新しい順に示します。",
+        "whats_new_feed": "フィード（Atom）を購読",
+        "whats_new_readers": "対象：",
+        "plain_markdown": "各概念の参照ページと、読者ごとの説明（プレーンな Markdown）です。",
     },
 }
 
@@ -124,7 +154,10 @@ class ConceptPage:
     fragments: list[Fragment] = field(default_factory=list)
 
 
-def placeholder(nonce: str, index: int) -> str:
+COMPARE, MENTIONS = "compare", "mentions"  # placeholders the plugin fills once it knows the whole page
+
+
+def placeholder(nonce: str, index: int | str) -> str:
     return f"GLOSSARYFRAGMENT{nonce}N{index}"
 
 
@@ -139,19 +172,15 @@ def concept_page(
 ) -> ConceptPage:
     """The Markdown of one concept page.
 
-    The tab of `default_persona` (else the first) is the one shown on a first visit; after that,
-    Material's linked tabs show the tab the reader last chose, on every page.
+    Under the title come the readers' tabs, each opening with that reader's gist; the expert
+    summary heads the Definition section. The tab of `default_persona` (else the first) is the one
+    shown on a first visit; after that, Material's linked tabs show the reader last chosen.
     """
     s = strings(language)
     page = ConceptPage(concept, "")
-    out = [
-        _front_matter(concept),
-        f"# {_escape(concept.title)}",
-        "",
-        f"{_escape(concept.summary)}",
-        "{ .glossary-summary }",
-        "",
-    ]
+    out = [_front_matter(glossary, concept), f"# {_escape(concept.title)}", ""]
+    summary = [f"{_escape(concept.summary)}", "{ .glossary-summary }", ""]
+    personas = [] if concept.draft else glossary.ordered_personas()
     if concept.aliases:
         out += [
             f"*{s['aka']}{s['colon']}{s['list_sep'].join(_escape(a) for a in concept.aliases)}*",
@@ -163,17 +192,17 @@ def concept_page(
         page.fragments.append(fragment)
         out.extend([indent + placeholder(nonce, len(page.fragments) - 1), ""])
 
-    if concept.draft:
-        out += [f'!!! info "{s["draft"]}"', ""]
+    if not personas:
+        out += summary
+        if concept.draft:
+            out += [f'!!! info "{s["draft"]}"', ""]
     else:
-        personas = glossary.ordered_personas()
-        default = default_persona if default_persona in glossary.personas else personas[0].slug if personas else None
-        if personas:
-            out += [
-                f'**{s["chooser"]}** <span class="glossary-remembered">{s["remembered"]}</span>',
-                "{ .glossary-chooser }",
-                "",
-            ]
+        default = default_persona if default_persona in glossary.personas else personas[0].slug
+        out += [
+            f'**{s["reading_as"]}** <span class="glossary-remembered">{s["remembered"]}</span>',
+            "{ .glossary-chooser }",
+            "",
+        ]
         for persona in personas:
             status = statuses.get(persona.slug)
             marker = "===+" if persona.slug == default else "==="
@@ -183,7 +212,10 @@ def concept_page(
                 add(Fragment("missing", concept.definition, persona.slug), "    ")
             else:
                 add(Fragment("explanation", explanation.body, persona.slug, explanation), "    ")
+        out += [placeholder(nonce, COMPARE), ""]
     out += [f"## {s['definition']}", ""]
+    if personas:
+        out += summary
     add(Fragment("definition", concept.definition))
     if concept.facts:
         out += [f"## {s['facts']}", ""]
@@ -198,6 +230,7 @@ def concept_page(
         # A checked URL, escaped as an attribute: no Markdown link syntax for a URL to end early.
         out += [f'- <a href="{plaintext.href(src.url)}">{_escape(src.title)}</a>' for src in concept.sources]
         out.append("")
+    out += [placeholder(nonce, MENTIONS), ""]
     if edit_url:
         out += [f"[{s['edit_concept']}]({edit_url}){{ .glossary-edit }}", ""]
     page.markdown = "\n".join(out)
@@ -213,12 +246,21 @@ def _fact_item(concept: Concept, fact, s: dict[str, str]) -> str:
     return f"- {fact.claim}\n\n    > {s['source_words']}: “{_escape(fact.quote)}” ({where})\n"
 
 
-def _front_matter(concept: Concept) -> str:
+def _front_matter(glossary: Glossary, concept: Concept) -> str:
     # Material prints page.meta.title and page.meta.description into the page as they are: escaped here.
     meta = {"title": plaintext.html(concept.title), "description": plaintext.html(concept.summary)}
     if concept.tags:  # Material prints tag names as they are too (any script is allowed in a tag)
-        meta["tags"] = [plaintext.html(tag) for tag in concept.tags]
+        meta["tags"] = [plaintext.html(tag_label(glossary, tag)) for tag in concept.tags]
     return "---\n" + _dump(meta) + "---\n"
+
+
+def tag_label(glossary: Glossary, tag: str) -> str:
+    """A tag as readers see it: the title of the concept it names, else the slug in words."""
+    concept = glossary.concepts.get(tag)
+    if concept is not None:
+        return concept.title
+    words = tag.replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _dump(meta: dict) -> str:
@@ -236,6 +278,9 @@ def tab_label(persona: Persona) -> str:
 
 # Every human-written value goes into a page's Markdown through here (see inputs/plaintext.py).
 _escape = plaintext.markdown
+
+
+escape_markdown = _escape  # for the other page builders
 
 
 def provenance(explanation: Explanation | None, language: str) -> str:
@@ -285,19 +330,53 @@ def _checked(s: dict[str, str], verdict: dict) -> str:
 
 
 def az_index(glossary: Glossary, language: str) -> str:
-    """The A to Z page: every concept with its summary, grouped by initial."""
+    """The A to Z page: a bar of initials, then every concept with its summary and every alias as
+    a cross-reference to its concept, grouped by initial."""
     s = strings(language)
     out = ["---", f"title: {s['az_title']}", "---", "", f"# {s['az_title']}", "", s["az_intro"], ""]
     personas = glossary.ordered_personas()
     if personas:
-        links = " · ".join(f"[{_escape(p.name)}](../for/{p.slug}.md)" for p in personas)
+        links = " · ".join(
+            f'[{_escape(p.name)}](../for/{p.slug}.md){{ data-glossary-persona="{_escape(p.name)}" }}' for p in personas
+        )
         out += [f"{s['for_all']} {links}", "{ .glossary-for-all }", ""]
-    for initial, group in itertools.groupby(in_order(glossary, language), key=lambda item: item[0]):
-        group = [concept for _, concept in group]
-        out += [f"## {_escape(initial)}", ""]
-        out += [f"- [{_escape(c.title)}]({c.slug}.md): {_escape(c.summary)}" for c in group]
+    if language.split("-")[0] == "ja":  # gojūon rows by reading; aliases have no reading to sort by
+        entries = [(initial, concept, None) for initial, concept in in_order(glossary, language)]
+    else:
+        names = [(c.title, c, None) for c in glossary.concepts.values()]
+        names += [(alias, c, alias) for c in glossary.concepts.values() for alias in cross_references(c)]
+        names.sort(key=lambda e: (_sort_key(e[0]), e[2] is not None))
+        entries = [(_initial(name), concept, alias) for name, concept, alias in names]
+    groups = [(initial, list(group)) for initial, group in itertools.groupby(entries, key=lambda e: e[0])]
+    anchors = {initial: f"letter-{number}" for number, (initial, _) in enumerate(groups, start=1)}
+    out += [
+        " ".join(f"[{_escape(initial)}](#{anchors[initial]})" for initial, _ in groups),
+        f'{{ .glossary-letters aria-label="{html.escape(s["letters"], quote=True)}" }}',
+        "",
+    ]
+    for initial, group in groups:
+        out += [f"## {_escape(initial)} {{ #{anchors[initial]} }}", ""]
+        for _, concept, alias in group:
+            if alias is None:
+                out.append(f"- [{_escape(concept.title)}]({concept.slug}.md): {_escape(concept.summary)}")
+            else:
+                out.append(f"- *{_escape(alias)}*, {s['see']} [{_escape(concept.title)}]({concept.slug}.md)")
         out.append("")
     return "\n".join(out)
+
+
+def cross_references(concept: Concept) -> list[str]:
+    """The aliases worth an A to Z line of their own: none that would sit next to the title or an
+    alias already listed (a plural, an inflection, a prefix such as "LoRA")."""
+    kept = [concept.title.casefold()]
+    out = []
+    for alias in concept.aliases:
+        key = alias.casefold()
+        if any(key.startswith(k) or k.startswith(key) or (len(key) >= 5 and key[:5] == k[:5]) for k in kept):
+            continue
+        kept.append(key)
+        out.append(alias)
+    return out
 
 
 def tags_page(language: str) -> str:
@@ -332,6 +411,9 @@ def _sort_key(title: str) -> str:
     return unicodedata.normalize("NFKD", title).casefold()
 
 
+sort_key = _sort_key
+
+
 def _initial(title: str) -> str:
     first = _sort_key(title)[:1].upper()
     return first if first.isalpha() and first.isascii() else ("#" if first.isdigit() else first or "#")
@@ -355,13 +437,12 @@ def persona_chooser(glossary: Glossary, language: str, prefix: str = "") -> str:
 
 
 def persona_page(glossary: Glossary, persona: Persona, openings: dict[str, str | None], language: str) -> str:
-    """The page /for/<persona>/: every concept with the opening of this reader's explanation."""
+    """The page /for/<persona>/: every concept with this reader's gist (else the opening of the text)."""
     s = strings(language)
     title = s["for_title"].format(name=persona.name)
     meta = {
         "title": plaintext.html(title),
         "description": plaintext.html(s["for_intro"].format(description=persona.description)),
-        "search": {"exclude": True},
     }
     out = ["---\n" + _dump(meta) + "---", "", f"# {_escape(title)}", ""]
     out += [_escape(s["for_intro"].format(description=persona.description)), "{ .glossary-persona-intro }", ""]

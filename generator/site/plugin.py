@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 from pathlib import Path
@@ -22,8 +21,9 @@ from generator.inputs.languages import edition
 from generator.inputs.load import load_glossary
 from generator.inputs.schemas import Glossary
 from generator.settings import PluginConfig, Settings, settings_from_plugin
-from generator.site import editions, japanese, pagecache, pages, preview, search_ja
+from generator.site import editions, japanese, machine, pagecache, pages, preview, refs, search, search_ja
 from generator.site.linker import Linker, terms_from
+from generator.site.readers import ReaderHooks, hand_written
 from generator.texts.sanitize import clean_markdown, render_markdown
 from generator.texts.status import BROKEN, MISSING, REVIEW, STALE, glossary_status
 from generator.texts.store import Store
@@ -59,7 +59,7 @@ class UnsafeFiles(GlossaryError):
     """Files in docs/ that are symbolic links out of the repository: never published."""
 
 
-class GlossaryPlugin(BasePlugin[PluginConfig]):
+class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
     """Turns concepts/*.yaml, personas/*.yaml and concepts/<slug>/<persona>.md into pages."""
 
     supports_multiple_instances = False
@@ -159,6 +159,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
                 broken.append(status.reasons[0])
             elif status.state in (STALE, REVIEW):
                 log.info("%s is %s", status.label, status.describe())
+        self.start_readers(by_pair)
         self.concept_pages = {}
         self._rendered: dict[str, str] = {}
         for concept in glossary.concepts.values():
@@ -173,7 +174,9 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             for concept in glossary.concepts.values():
                 status = by_pair.get(concept.slug, {}).get(persona.slug)
                 explanation = status.explanation if status is not None and status.state != MISSING else None
-                openings[concept.slug] = None if explanation is None else self._opening(explanation.body)
+                openings[concept.slug] = (
+                    None if explanation is None else (explanation.gist or self._opening(explanation.body))
+                )
             self._add(
                 files,
                 config,
@@ -182,18 +185,7 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
                 InclusionLevel.NOT_IN_NAV,
                 key="",
             )
-        for name, uri in ASSET_URIS.items():
-            if files.get_file_from_path(uri) is None:
-                files.append(File.generated(config, uri, abs_src_path=str(ASSETS / name)))
-        if broken:
-            listed = "\n  ".join(broken)
-            if config.strict:
-                raise UnreadableExplanations(
-                    f"{len(broken)} explanation file(s) cannot be read, and the build is strict (fix or delete them):\n  {listed}"
-                )
-            log.warning(
-                "%d explanation file(s) cannot be read; their tabs show the definition:\n  %s", len(broken), listed
-            )
+        self.add_reader_pages(files, config)
         if pending:
             listed = ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else "")
             if config.strict and not settings.allow_pending:
@@ -313,8 +305,6 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             self.preview.after_search(page)
         return context
 
-    on_page_context = CombinedEvent(_before_search, _after_search)
-
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is not None:
@@ -324,6 +314,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             chooser = pages.persona_chooser(self.glossary, self.site.language, prefix="../" * depth)
             markdown = markdown.replace(PERSONAS_MARKER, chooser)
             self.written.add(page.file.src_uri)
+        if hand_written(page) and "[[" in markdown:
+            markdown = refs.replace_refs(markdown, page.file.src_uri, self.glossary, self.linker.owner)
         return markdown
 
     def on_page_content(self, content: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -332,18 +324,23 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return content  # served from the preview's cache as a whole
         if concept_page is None:
             # Values reach the Markdown we write as character references (inputs/plaintext.py); read back here.
-            return self._tidy(plaintext.tidy(content) if page.file.src_uri in self.written else content)
+            content = plaintext.tidy(content) if page.file.src_uri in self.written else content
+            return self._tidy(self._link_hand_written(content, page, files) if hand_written(page) else content)
         content = plaintext.tidy(content)  # the page's own Markdown only: fragments go in after
         if page.present_anchor_ids is not None:  # tab anchors get their ids after MkDocs collected them
             page.present_anchor_ids |= set(self.glossary.personas)
-        titled: set[str] = set()  # concepts whose summary this page already carries
+        titled: set = set()  # tooltips this page already carries
+        mentioned: set[str] = set()
+        readers: list[search.ReaderText] = self.readers.setdefault(page.file.src_uri, [])
         entry = self.preview.pending(page.file.src_uri) if self.preview is not None else None
         for index, fragment in enumerate(concept_page.fragments):
-            rendered = self._render(fragment, page, concept_page, files, titled, entry)
+            rendered = self._render(fragment, page, concept_page, files, titled, mentioned, readers, entry)
             content = content.replace(f"<p>{pages.placeholder(self.nonce, index)}</p>", rendered, 1)
         if entry is not None:
             entry.text = pagecache.linkable_text([self._html(f.markdown) for f in concept_page.fragments])
-        # Tab labels are words of their own in the search index, not "ChildPhysicistLawyer".
+        self._mentioned(page, mentioned)
+        content = self.reader_controls(content)
+        # Tab labels are words of their own in the page's text, not "ChildPhysicistLawyer".
         return self._tidy(content.replace("</label><label", "</label> <label"))
 
     def _tidy(self, content: str) -> str:
@@ -351,36 +348,6 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
         return (
             japanese.tidy_html(content) if self.site.language.split("-")[0] in japanese.NO_SPACE_LANGUAGES else content
         )
-
-    def _render(
-        self,
-        fragment: pages.Fragment,
-        page: Page,
-        concept_page: pages.ConceptPage | None = None,
-        files: Files | None = None,
-        titled: set[str] | None = None,
-        entry: pagecache.Entry | None = None,
-    ) -> str:
-        language = self.site.language
-        body = self._html(fragment.markdown)
-        if concept_page is not None and files is not None and self.linker is not None:
-            body = self.linker.link(
-                body,
-                concept_page.concept.slug,
-                self._href_maker(page, files, entry),
-                scope_tag="li" if fragment.kind == "facts" else None,
-                titled=titled,
-            )
-        if fragment.kind == "explanation":
-            line = pages.provenance(fragment.explanation, language)
-            report = self._report_link(concept_page, fragment.persona, page) if concept_page is not None else None
-            if report:
-                line += f' · <a class="glossary-report" href="{html.escape(report, quote=True)}">{pages.strings(language)["report"]}</a>'
-            return f'<div class="glossary-explanation" data-persona="{fragment.persona}">{body}<p class="glossary-provenance">{line}</p></div>'
-        if fragment.kind == "missing":
-            title = pages.strings(language)["not_written"]
-            return f'<div class="admonition note glossary-missing" data-persona="{fragment.persona}"><p class="admonition-title">{title}</p>{body}</div>'
-        return f'<div class="glossary-{fragment.kind}">{body}</div>'
 
     def _html(self, markdown: str) -> str:
         """A text cleaned, rendered and sanitised, once per build (under `mkdocs serve`, once while it
@@ -448,11 +415,19 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             return f"{base}?{urlencode({'issue[title]': title, 'issue[description]': body}, quote_via=quote)}"
         return f"{base}?{urlencode({'title': title, 'body': body}, quote_via=quote)}"
 
+    # The preview's cache (site/preview.py) first and last: it keeps the index entries made here.
+    on_page_context = CombinedEvent(
+        _before_search, ReaderHooks.fill_mentions, ReaderHooks.index_by_reader, _after_search
+    )
+
     @event_priority(-100)  # the page as every plugin left it, for the preview's cache
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         # Material fetches stars and forks of repo_url from api.github.com on every first visit; the
         # repository link stays, the request to another host goes.
         output = output.replace(' data-md-component="source"', "")
+        concept_page = self.concept_pages.get(page.file.src_uri)
+        head = machine.head(config, page.url, machine.FEED, concept_page.concept if concept_page is not None else None)
+        output = output.replace("</head>", head + "</head>", 1) if head else output
         output = editions.switch_links(output, page, self.site) if self.site.languages else output
         if self.preview is not None:
             self.preview.post_page(page, output)
@@ -463,7 +438,9 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, config: MkDocsConfig) -> None:
-        if self.site is not None and self.site.language.split("-")[0] == "ja":
+        if self.site is None:
+            return
+        if self.site.language.split("-")[0] == "ja":
             index = Path(config.site_dir) / "search" / "search_index.json"
             if search_ja.segment_index_file(index):
                 log.debug("segmented the search index for Japanese with Janome")
@@ -471,7 +448,8 @@ class GlossaryPlugin(BasePlugin[PluginConfig]):
             built = {f"concepts/{slug}.md" for slug in self.glossary.concepts} | {"concepts/index.md"}
             rebuilt, reused = self.preview.end(built | {f"for/{slug}.md" for slug in self.glossary.personas})
             log.info("fast preview: %d page(s) built, %d unchanged page(s) reused", rebuilt, reused)
-        if self.site is not None and self.site.languages and self.edition is None:
+        machine.write_all(config, self.glossary, self.by_pair, self.site.language, machine.FEED)
+        if self.site.languages and self.edition is None:
             editions.build_others(config, self.site)
 
     def on_shutdown(self) -> None:

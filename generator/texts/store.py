@@ -22,7 +22,10 @@ from generator.texts.fingerprint import INPUT_KEYS
 from generator.texts.frontmatter import StoreError, split_front_matter
 
 MAX_BYTES = 256 * 1024  # an explanation is a few kilobytes (a persona's length is at most 2,000 words)
+# `gist` first: the one line a person reads before the provenance. Not part of body_sha256 (the body
+# only), so adding a gist to a curated text is not an edit of it.
 FRONT_MATTER_KEYS = (
+    "gist",
     "source",
     "model",
     "date",
@@ -84,6 +87,18 @@ class Explanation:
     @property
     def verdict(self) -> dict | None:
         return self.meta.get("verdict")
+
+    @property
+    def gist(self) -> str | None:
+        """The reader's one-line gist (front matter `gist:`), white space collapsed; None when there is none."""
+        value = self.meta.get("gist")
+        return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+    @property
+    def reviewed(self) -> str | None:
+        """When a person last reviewed the text: `reviewed`, else the date it was written."""
+        value = self.meta.get("reviewed") or self.meta.get("date")
+        return str(value) if value is not None else None
 
 
 class StoredExplanation(Explanation):

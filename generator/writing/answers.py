@@ -107,6 +107,31 @@ def _strip_html_prose(text: str) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], text)
 
 
+GIST_RE = re.compile(r"^[ \t>*_#]*gist[*_]*[ \t]*[:：][*_]*[ \t]*(?P<gist>.*\S)[ \t]*$", re.I | re.M)
+EMPHASIS_RE = re.compile(r"(?P<mark>\*{1,3}|_{1,3})(?P<text>\S(?:.*?\S)?)(?P=mark)")
+GIST_MAX = 300  # characters: one line under a title, not a paragraph
+
+
+def split_gist(content: str | None) -> tuple[str | None, str | None]:
+    """The answer's `Gist: ...` line (the prompt asks for it first) as plain text, and the answer without it.
+
+    A missing or overlong gist is None: the explanation is still published, its page shows no gist."""
+    if not content:
+        return None, content
+    text = content.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    whole = WHOLE_FENCE_RE.match(text)
+    if whole:
+        text = whole["body"]
+    head = "\n".join(text.split("\n")[:4])  # the first lines only: "gist:" later on is the text's own
+    match = GIST_RE.search(head)
+    if match is None:
+        return None, text
+    rest = text[: match.start()] + text[match.end() :]
+    gist = EMPHASIS_RE.sub(r"\g<text>", strip_html(match["gist"]).replace("`", ""))
+    gist = " ".join(gist.split()).strip("*_\"'“”")
+    return (gist if 0 < len(gist) <= GIST_MAX else None), rest
+
+
 def clean_answer(content: str | None, refusal: str | None = None) -> str:
     """The publishable Markdown body of an answer, or Rejected saying why there is none."""
     if refusal:

@@ -36,7 +36,7 @@ from generator.texts.status import (
 )
 from generator.texts.store import Explanation, Store, StoreError
 from generator.writing import judge as faithfulness  # the faithfulness check (tests put a scripted one here)
-from generator.writing.answers import Rejected, clean_answer, is_truncated
+from generator.writing.answers import Rejected, clean_answer, is_truncated, split_gist
 from generator.writing.checks import check_text
 from generator.writing.results import Body, PairResult
 
@@ -94,14 +94,15 @@ class Pipeline:
                 max_tokens *= 2
                 continue
             try:
-                text = clean_answer(result.content, result.refusal)
+                gist, content = split_gist(result.content)
+                text = clean_answer(content, result.refusal)
             except Rejected:
                 self.caller.forget(result.key)
                 if retried:
                     raise
                 retried = bypass = True
                 continue
-            return Body(text, [result.key], usage, cost, cached)
+            return Body(text, [result.key], usage, cost, cached, gist)
 
 
 def _token_usage(usage: dict) -> dict:
@@ -338,11 +339,12 @@ class Run:
             add_usage(result.usage, body.usage)
             verdict = None
             # The checks that need no model go first: a text they reject costs no judge call.
-            findings = [f.message for f in check_text(edition.glossary.source or edition.glossary, ground, body.text)]
+            checked = f"{body.gist}\n\n{body.text}" if body.gist else body.text  # the gist is checked with its text
+            findings = [f.message for f in check_text(edition.glossary.source or edition.glossary, ground, checked)]
             if not findings and self.judge is not None:
                 try:
                     verdict = await self.judge.check(
-                        self.caller, edition.settings, edition.glossary, ground, persona, body.text
+                        self.caller, edition.settings, edition.glossary, ground, persona, body.text, gist=body.gist
                     )
                 except self.judge.VerdictError as exc:
                     raise Rejected(f"the fact check's verdict could not be read: {exc}") from None
@@ -360,9 +362,9 @@ class Run:
             raise Rejected(f"failed the fact check twice: {'; '.join(findings)}")
         if verdict is not None:
             verdict.traced = True  # a stored text always passed the checks that need no model
-        await asyncio.to_thread(self._write, status, body.text, result, verdict)
+        await asyncio.to_thread(self._write, status, body.text, result, verdict, body.gist)
 
-    def _write(self, status: PairStatus, text: str, result: PairResult, verdict) -> None:
+    def _write(self, status: PairStatus, text: str, result: PairResult, verdict, gist: str | None = None) -> None:
         store = self.editions[status.language].store
         if status.explanation is not None or store.exists(status.concept, status.persona):
             try:  # a person may have edited (or written) the text while the model was answering
@@ -376,6 +378,7 @@ class Run:
         if cost is not None:
             usage["cost_usd"] = round(cost, 6)
         meta: dict[str, Any] = {
+            "gist": gist,
             "source": "generated",
             "model": self.settings.model,
             "date": dt.date.today().isoformat(),

@@ -87,13 +87,24 @@ def judge_max_tokens(concept: Concept) -> int:
 
 
 async def check(
-    caller, settings, glossary: Glossary, concept: Concept, persona: Persona, body: str, *, bypass_cache: bool = False
+    caller,
+    settings,
+    glossary: Glossary,
+    concept: Concept,
+    persona: Persona,
+    body: str,
+    *,
+    gist: str | None = None,
+    bypass_cache: bool = False,
 ) -> Verdict:
     """Ask the judge model (settings.judge) about one explanation; raise VerdictError if unreadable.
 
     The call goes through the ModelCaller, so it is cached like a generation call; an answer
     that cannot be read is forgotten by the cache, so the next run asks again."""
-    messages = build_judge_messages(glossary, concept, persona, body)
+    # The gist is checked with the text it sums up, as the line the page shows above it; the
+    # verdict's body_sha256 stays the body's own.
+    checked = f"Gist: {gist}\n\n{body}" if gist else body
+    messages = build_judge_messages(glossary, concept, persona, checked)
     result = await caller.complete(
         settings.judge,
         messages,
@@ -257,8 +268,16 @@ async def _verify_all(caller, settings, glossary: Glossary, targets, *, bypass_c
         result = checked[(status.concept, status.persona)]
         concept, persona = glossary.ground_truth(status.concept), glossary.personas[status.persona]
         try:
+            explanation = status.explanation
             result.verdict = await check(
-                caller, settings, glossary, concept, persona, status.explanation.body, bypass_cache=bypass_cache
+                caller,
+                settings,
+                glossary,
+                concept,
+                persona,
+                explanation.body,
+                gist=explanation.gist,
+                bypass_cache=bypass_cache,
             )
             result.verdict.traced = not result.checks
         except VerdictError as exc:

@@ -33,3 +33,4 @@ class Body:
     usage: dict
     cost: float | None
     cached: bool
+    gist: str | None = None  # the answer's one-line gist for this reader

@@ -1,14 +1,16 @@
 /*
- * Tailored glossary: the reader's choice, and search hits inside tabs.
+ * Tailored glossary: the reader's choice on every path, link previews on touch screens, the
+ * "copy link" and "compare" controls of a concept page.
  *
  * - Material's linked content tabs remember the chosen reader in localStorage ("__tabs", a list of
- *   tab labels, the latest first) and open that tab on every page. The home page's reader list and
- *   the "Explain every page to me as" button of /for/<reader>/ write the same list.
- * - A concept's summary (the tooltip of a link to it) is written once per page; the other links
- *   to it get it from the first.
- * - A page opened from a search result carries ?h=<query> (search.highlight). If the query is
- *   found only in another reader's tab, that tab is opened, without storing it as the reader's
- *   choice, and the match is highlighted and scrolled into view.
+ *   tab labels, the latest first) and open that tab on every page. One rule adds to that: a page
+ *   opened on a reader's tab (`#physicist`: a shared link, a search result, a link inside a
+ *   reader's text, a concept on /for/<reader>/) makes that reader the choice. The home page's
+ *   reader list, the A to Z's "Read the whole glossary as" links and the button of
+ *   /for/<reader>/ write the same list.
+ * - A concept's tooltip is written once per page; the other links to it get it from the first.
+ * - On a touch screen, the first tap on a concept link shows its preview (Material's tooltip,
+ *   which opens on focus); a second tap follows it.
  *
  * Served from the site itself; it requests nothing from anywhere.
  */
@@ -16,8 +18,7 @@
   "use strict";
 
   var STORE = "__tabs";
-  var SPLIT = /[\s\u200b\-、。，．・：；！？「」『』（）()\[\]{}"'“”‘’,.:;!?*+~^]+/;
-  var firstPage = true;
+  var READER_TABS = ".md-content .glossary-tabs";
 
   function stored() {
     try {
@@ -29,7 +30,7 @@
   }
 
   function choose(label) {
-    if (typeof __md_set !== "function") return;
+    if (typeof __md_set !== "function" || !label) return;
     __md_set(STORE, [label].concat(stored().filter(function (tab) { return tab !== label; })));
   }
 
@@ -40,7 +41,24 @@
     return null;
   }
 
-  /* The home page's reader list and the persona pages' button: remember the choice. */
+  function labelOf(set, input) {
+    var label = set.querySelector(':scope > .tabbed-labels > label[for="' + input.id + '"]');
+    return label ? label.textContent.trim() : null;
+  }
+
+  /* A page opened on a reader's tab: that tab is shown and becomes the reader's choice. */
+  function keepReaderFromHash() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (!id) return;
+    var set = document.querySelector(READER_TABS);
+    if (!set) return;
+    var input = set.querySelector(':scope > input[id="' + id.replace(/["\\]/g, "") + '"]');
+    if (!input) return;
+    if (!input.checked) input.click();  // Material moves its tab indicator on the change event
+    choose(labelOf(set, input));
+  }
+
+  /* The home page's reader list, the A to Z's links and the persona pages' button. */
   function markChoosers() {
     var links = Array.prototype.slice.call(document.querySelectorAll("[data-glossary-persona]"));
     var labels = links.map(function (el) { return el.getAttribute("data-glossary-persona"); });
@@ -83,97 +101,28 @@
     markChoosers();
   });
 
-  /* Search: open the tab that holds the query, leaving the stored choice alone. */
-  function terms(query) {
-    return query.toLowerCase().split(SPLIT).filter(function (term) { return term.length > 0; });
-  }
-
-  function escapeRegExp(value) {
-    return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-
-  function tabToOpen(set, words) {
-    var inputs = set.querySelectorAll(":scope > input");
-    var blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block");
-    var best = -1, bestScore = 0, checked = -1, checkedScore = 0;
-    for (var i = 0; i < blocks.length && i < inputs.length; i++) {
-      var text = blocks[i].textContent.toLowerCase();
-      var score = words.filter(function (word) { return text.indexOf(word) >= 0; }).length;
-      if (inputs[i].checked) { checked = i; checkedScore = score; }
-      if (score > bestScore) { best = i; bestScore = score; }
-    }
-    if (bestScore === 0 || (checked >= 0 && checkedScore === bestScore)) return -1;
-    return best;
-  }
-
-  function openQuietly(set, input) {
-    var label = set.querySelector(':scope > .tabbed-labels > label[for="' + input.id + '"]');
-    if (label) label.setAttribute("data-md-switching", "");  // Material then neither syncs nor stores it
-    input.click();
-    if (label) label.removeAttribute("data-md-switching");
-  }
-
-  function highlight(block, words) {
-    var pattern = new RegExp("(" + words.map(escapeRegExp).join("|") + ")", "gi");
-    var walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
-    var nodes = [];
-    while (walker.nextNode()) nodes.push(walker.currentNode);
-    nodes.forEach(function (node) {
-      var value = node.nodeValue;
-      pattern.lastIndex = 0;
-      if (!pattern.test(value) || (node.parentElement && node.parentElement.closest("mark"))) return;
-      var fragment = document.createDocumentFragment();
-      var last = 0;
-      value.replace(pattern, function (match, group, offset) {
-        fragment.appendChild(document.createTextNode(value.slice(last, offset)));
-        var mark = document.createElement("mark");
-        mark.setAttribute("data-md-highlight", "");
-        mark.textContent = match;
-        fragment.appendChild(mark);
-        last = offset + match.length;
-        return match;
-      });
-      fragment.appendChild(document.createTextNode(value.slice(last)));
-      node.parentNode.replaceChild(fragment, node);
-    });
-  }
-
-  function revealSearchHit(instant) {
+  /* A page opened from a search result (?h=...) on a reader's tab: bring the first match in it into view. */
+  function revealSearchHit() {
     var query = new URL(location.href).searchParams.get("h");
-    if (!query) return;
-    var words = terms(query);
-    if (!words.length) return;
-    var hash = decodeURIComponent(location.hash.slice(1));
-    document.querySelectorAll(".md-content .tabbed-set").forEach(function (set) {
-      if (hash && set.querySelector(':scope > input[id="' + hash.replace(/"/g, "") + '"]')) return;
-      var index = tabToOpen(set, words);
-      if (index >= 0) openQuietly(set, set.querySelectorAll(":scope > input")[index]);
-      var inputs = Array.prototype.slice.call(set.querySelectorAll(":scope > input"));
-      var blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block");
-      var block = blocks[inputs.indexOf(set.querySelector(":scope > input:checked"))];
-      if (!block) return;
-      var text = block.textContent.toLowerCase();
-      if (!words.some(function (word) { return text.indexOf(word) >= 0; })) return;
-      var tries = 0;
-      setTimeout(function wait() {
-        var mark = block.querySelector("mark[data-md-highlight]");
-        if (!mark && index >= 0 && (instant || tries >= 30)) {  // Material highlighted before the tab was open
-          highlight(block, words);
-          mark = block.querySelector("mark[data-md-highlight]");
-        }
-        if (mark) {
-          mark.scrollIntoView({ block: "center" });
-        } else if (tries < 30) {
-          tries += 1;
-          setTimeout(wait, 100);
-        }
-      }, 50);
-    });
+    var set = document.querySelector(READER_TABS);
+    if (!query || !set) return;
+    var tries = 0;
+    setTimeout(function wait() {
+      var block = openBlock(set);
+      var mark = block && block.querySelector("mark[data-md-highlight]");
+      if (mark) mark.scrollIntoView({ block: "center" });
+      else if (tries++ < 20) setTimeout(wait, 100);
+    }, 50);
   }
 
-  /* A page writes a concept's summary once, on its first mention; later mentions (in other
-   * readers' tabs) carry an empty title, filled here. Material reads a title when the tooltip
-   * opens, so this runs before anyone can hover, on the first page and after instant loading. */
+  function openBlock(set) {
+    var inputs = Array.prototype.slice.call(set.querySelectorAll(":scope > input"));
+    var blocks = set.querySelectorAll(":scope > .tabbed-content > .tabbed-block");
+    return blocks[inputs.indexOf(set.querySelector(":scope > input:checked"))] || null;
+  }
+
+  /* A page writes a concept's tooltip once per link target; later links carry an empty title,
+   * filled here before anyone can hover (Material reads a title when its tooltip opens). */
   var MENTIONS = ":is(.glossary-explanation, .glossary-missing, .glossary-definition, .glossary-facts) a";
 
   function fillMentionTitles() {
@@ -187,14 +136,74 @@
     });
   }
 
-  function onPage() {
-    var instant = !firstPage;
-    firstPage = false;
-    fillMentionTitles();
-    markChoosers();
-    revealSearchHit(instant);
+  /* Touch screens: the first tap on a link with a preview shows it, the second follows the link. */
+  var touched = false, armed = null;
+  document.addEventListener("pointerdown", function (ev) { touched = ev.pointerType === "touch"; }, true);
+  document.addEventListener("click", function (ev) {
+    var link = ev.target instanceof Element ? ev.target.closest(".md-content a[href]:is([title], [aria-describedby])") : null;
+    if (!touched || !link || link.closest(".tabbed-labels, .md-nav, .headerlink")) return;
+    if (armed === link) { armed = null; return; }
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    armed = link;
+    link.focus();
+  }, true);
+  document.addEventListener("focusout", function (ev) { if (ev.target === armed) armed = null; });
+
+  /* "Copy link to this explanation": the address of this page with the reader's tab, wherever the site is served. */
+  function setCopyLinks() {
+    var here = location.href.split("#")[0].split("?")[0];
+    document.querySelectorAll(".glossary-explanation .glossary-copy-link").forEach(function (button) {
+      var persona = button.closest(".glossary-explanation").getAttribute("data-persona");
+      button.setAttribute("data-clipboard-text", here + "#" + persona);
+    });
   }
 
+  /* Compare two readers side by side: copies of the two tabs' texts. */
+  function setUpCompare() {
+    var panel = document.querySelector(".md-content .glossary-compare");
+    var set = document.querySelector(READER_TABS);
+    if (!panel || !set) return;
+    var selects = { a: panel.querySelector(".glossary-compare-a"), b: panel.querySelector(".glossary-compare-b") };
+    function fill(name) {
+      var pane = panel.querySelector('.glossary-compare-pane[data-pane="' + name + '"]');
+      var persona = selects[name].value;
+      var source = set.querySelector('.tabbed-block > [data-persona="' + persona.replace(/["\\]/g, "") + '"]');
+      pane.replaceChildren();
+      var heading = document.createElement("p");
+      heading.className = "glossary-compare-name";
+      heading.textContent = selects[name].selectedOptions[0] ? selects[name].selectedOptions[0].textContent : persona;
+      pane.appendChild(heading);
+      if (source) {
+        var copy = source.cloneNode(true);
+        copy.querySelectorAll(".glossary-provenance").forEach(function (el) { el.remove(); });
+        copy.removeAttribute("data-persona");
+        pane.appendChild(copy);
+      }
+    }
+    var current = set.querySelector(":scope > input:checked");
+    if (current && selects.a.querySelector('option[value="' + current.id + '"]')) {
+      selects.a.value = current.id;
+      if (selects.b.value === current.id)
+        selects.b.selectedIndex = (selects.a.selectedIndex + 1) % selects.b.options.length;
+    }
+    ["a", "b"].forEach(function (name) {
+      selects[name].addEventListener("change", function () { fill(name); });
+      fill(name);
+    });
+    panel.hidden = false;
+  }
+
+  function onPage() {
+    keepReaderFromHash();
+    fillMentionTitles();
+    markChoosers();
+    setCopyLinks();
+    setUpCompare();
+    revealSearchHit();
+  }
+
+  window.addEventListener("hashchange", keepReaderFromHash);
   if (typeof document$ !== "undefined" && document$ && typeof document$.subscribe === "function")
     document$.subscribe(onPage);
   else if (document.readyState === "loading")

@@ -1,0 +1,156 @@
+"""The plugin's hooks for readers (issue 15): links on hand-written pages, "Mentioned in", search by
+reader, the line under each reader's text. A mixin of GlossaryPlugin, which holds the state they use."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority, get_plugin_logger
+from mkdocs.structure.files import Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
+
+from generator.site import browse, machine, pagecache, pages, refs, search
+from generator.texts.status import MISSING
+
+
+def hand_written(page: Page) -> bool:
+    """A page from docs/, not one this plugin (or another) generated."""
+    return getattr(page.file, "generated_by", None) is None
+
+
+WHATS_NEW = "whats-new.md"
+TABS_RE = re.compile(
+    r'<div class="tabbed-set tabbed-alternate"'
+)  # the readers' tabs, the one tab set of a concept page
+log = get_plugin_logger("generator.site.plugin")
+
+
+class ReaderHooks:
+    """What GlossaryPlugin does for readers beyond the concept pages themselves."""
+
+    def add_reader_pages(self, files: Files, config: MkDocsConfig) -> None:
+        """What's new, and the check of every `[[...]]` reference (a strict build stops here)."""
+        feed = f"{config.site_url.rstrip('/')}/{machine.FEED}" if config.site_url else None
+        changes = browse.changes(self.glossary, self.by_pair)[: machine.FEED_LENGTH]
+        self._add(
+            files,
+            config,
+            WHATS_NEW,
+            browse.whats_new_page(changes, self.site.language, feed),
+            InclusionLevel.NOT_IN_NAV,
+        )
+        for problem in refs.check(files, self.glossary, self.linker.owner, self.site.root, strict=config.strict):
+            log.warning(problem)
+
+    def reader_controls(self, content: str) -> str:
+        """A concept page's compare panel, and the class that makes its tabs the readers' chooser."""
+        compare = browse.compare_panel(self.glossary, self.site.language) if len(self.glossary.personas) > 1 else ""
+        content = content.replace(f"<p>{pages.placeholder(self.nonce, pages.COMPARE)}</p>", compare, 1)
+        return TABS_RE.sub('<div class="tabbed-set tabbed-alternate glossary-tabs"', content, count=1)
+
+    def start_readers(self, by_pair: dict) -> None:
+        """A new build: its pairs, no mention or reader text seen yet, and every reader's gist for the linker."""
+        self.by_pair, self.mentions, self.readers = by_pair, {}, {}
+        self.linker.gists = {
+            (concept, persona): status.explanation.gist
+            for concept, statuses in by_pair.items()
+            for persona, status in statuses.items()
+            if status.explanation is not None and status.state != MISSING and status.explanation.gist
+        }
+
+    def _linkhand_written(self, content: str, page: Page, files: Files) -> str:
+        """A page from docs/: each concept's first mention linked; `[[...]]` links get their tooltip."""
+        mentioned: set[str] = set()
+        content = refs.add_titles(content, self.linker, mentioned)
+        content = self.linker.link(content, None, self._href_maker(page, files), titled=set(), mentioned=mentioned)
+        self._mentioned(page, mentioned)
+        return content
+
+    def _mentioned(self, page: Page, slugs: set[str]) -> None:
+        for slug in slugs:
+            self.mentions.setdefault(slug, {})[page.url] = page
+
+    def _tab_line(self, explanation, persona: str, page: Page, concept_page: pages.ConceptPage | None) -> str:
+        """Under a reader's text: who wrote it and when, the check, copy a link to it, report a problem."""
+        s = pages.strings(self.site.language)
+        line = pages.provenance(explanation, self.site.language)
+        reviewed = browse.reviewed(explanation, self.site.language)
+        if reviewed:
+            line += f" · {reviewed}"
+        target = html.escape(f"{page.canonical_url or ''}#{persona}", quote=True)  # glossary.js makes it absolute
+        line += f' · <button type="button" class="glossary-copy-link" data-clipboard-text="{target}">{html.escape(s["copy_link"])}</button>'
+        report = self._report_link(concept_page, persona, page) if concept_page is not None else None
+        if report:
+            line += f' · <a class="glossary-report" href="{html.escape(report, quote=True)}">{s["report"]}</a>'
+        return line
+
+    @event_priority(50)  # before the search plugin indexes the page
+    def fill_mentions(self, context, page: Page, config: MkDocsConfig, nav):
+        """Every page is rendered by now, so a concept page's "Mentioned in" is complete."""
+        concept_page = self.concept_pages.get(page.file.src_uri)
+        if concept_page is not None and page.content:
+            linking = self.mentions.get(concept_page.concept.slug, {}).values()
+            ordered = sorted(
+                (p for p in linking if p is not page),
+                key=lambda p: (not hand_written(p), pages.sort_key(p.title or p.url)),
+            )
+            section = browse.mentions_section(
+                [(html.unescape(p.title or p.url), get_relative_url(p.url, page.url)) for p in ordered],
+                self.site.language,
+            )
+            page.content = page.content.replace(f"<p>{pages.placeholder(self.nonce, pages.MENTIONS)}</p>", section, 1)
+        return context
+
+    @event_priority(-50)  # after the search plugin indexed the page
+    def index_by_reader(self, context, page: Page, config: MkDocsConfig, nav):
+        concept_page = self.concept_pages.get(page.file.src_uri)
+        index = search.search_index_of(config.plugins)
+        if concept_page is not None and index is not None and getattr(page, "cached", None) is None:
+            concept = concept_page.concept
+            label = pages.strings(self.site.language)["search_for"]
+            preface = " ".join([concept.summary, *concept.aliases])
+            search.index_by_reader(
+                index, page.url, concept.title, preface, self.readers.get(page.file.src_uri, []), label
+            )
+        return context
+
+    def _render(
+        self,
+        fragment: pages.Fragment,
+        page: Page,
+        concept_page: pages.ConceptPage | None = None,
+        files: Files | None = None,
+        titled: set | None = None,
+        mentioned: set[str] | None = None,
+        readers: list | None = None,
+        entry: pagecache.Entry | None = None,
+    ) -> str:
+        language = self.site.language
+        body = self._html(fragment.markdown)
+        in_tab = fragment.kind in ("explanation", "missing")
+        if concept_page is not None and files is not None and self.linker is not None:
+            body = self.linker.link(
+                body,
+                concept_page.concept.slug,
+                self._href_maker(page, files, entry),
+                scope_tag="li" if fragment.kind == "facts" else None,
+                titled=titled,
+                persona=fragment.persona if in_tab else None,
+                mentioned=mentioned,
+            )
+        persona = html.escape(fragment.persona or "", quote=True)
+        if fragment.kind == "explanation":
+            explanation = fragment.explanation
+            if readers is not None:
+                name = self.glossary.personas[fragment.persona].name
+                readers.append(search.ReaderText(fragment.persona, name, explanation.gist, body))
+            gist = f'<p class="glossary-gist">{html.escape(explanation.gist)}</p>' if explanation.gist else ""
+            line = self._tab_line(explanation, fragment.persona, page, concept_page)
+            return f'<div class="glossary-explanation" data-persona="{persona}">{gist}{body}<p class="glossary-provenance">{line}</p></div>'
+        if fragment.kind == "missing":
+            title = pages.strings(language)["not_written"]
+            return f'<div class="admonition note glossary-missing" data-persona="{persona}"><p class="admonition-title">{title}</p>{body}</div>'
+        return f'<div class="glossary-{fragment.kind}">{body}</div>'
