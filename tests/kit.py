@@ -373,7 +373,7 @@ nav:
 # One reader's one-line gist of a concept (front matter `gist:`); the lawyer's LoRA gist carries markup that must stay text.
 SITE_GISTS = {
     ("fine-tuning", "child"): "Practising one new recipe when you already know how to cook.",
-    ("lora", "child"): "A see-through sticker sheet of changes on top of a finished drawing.",
+    ("lora", "child"): "A thin sheet of changes laid on top of a finished drawing.",
     ("lora", "lawyer"): 'An amending Act, <b>not</b> a re-enactment & "nothing else".',
 }
 

@@ -165,6 +165,11 @@ class Linker:
             mentioned |= rewriter.linked
         return out
 
+    def tooltips(self, slug: str) -> str:
+        """Every tooltip a link to the concept can show: its summary and each reader's gist."""
+        gists = sorted(gist for (concept, _), gist in self.gists.items() if concept == slug)
+        return "\n".join([self.terms[slug].summary, *gists])
+
     def tooltip(self, slug: str, persona: str | None = None) -> str:
         """What a link to a concept shows: the reader's gist of it, else its summary."""
         return self.gists.get((slug, persona or ""), "") or self.terms[slug].summary

@@ -23,7 +23,7 @@ from generator.inputs.schemas import Glossary
 from generator.settings import PluginConfig, Settings, settings_from_plugin
 from generator.site import editions, japanese, machine, pagecache, pages, preview, refs, search, search_ja
 from generator.site.linker import Linker, terms_from
-from generator.site.readers import ReaderHooks, hand_written
+from generator.site.readers import ReaderHooks, gists_of, hand_written
 from generator.texts.sanitize import clean_markdown, render_markdown
 from generator.texts.status import BROKEN, MISSING, REVIEW, STALE, glossary_status
 from generator.texts.store import Store
@@ -148,6 +148,7 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         by_pair: dict[str, dict] = {}
         pending, broken = [], []
         statuses = glossary_status(glossary, settings, store)
+        self.linker.gists = gists_of(statuses)
         if self.preview is not None:
             self.preview.reuse_texts(statuses)
             self._start_preview(config)
@@ -186,6 +187,18 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
                 key="",
             )
         self.add_reader_pages(files, config)
+        for name, uri in ASSET_URIS.items():
+            if files.get_file_from_path(uri) is None:
+                files.append(File.generated(config, uri, abs_src_path=str(ASSETS / name)))
+        if broken:
+            listed = "\n  ".join(broken)
+            if config.strict:
+                raise UnreadableExplanations(
+                    f"{len(broken)} explanation file(s) cannot be read, and the build is strict (fix or delete them):\n  {listed}"
+                )
+            log.warning(
+                "%d explanation file(s) cannot be read; their tabs show the definition:\n  %s", len(broken), listed
+            )
         if pending:
             listed = ", ".join(pending[:20]) + (" ..." if len(pending) > 20 else "")
             if config.strict and not settings.allow_pending:
@@ -239,7 +252,7 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         s = self.site
         extra = [self.nonce, s.language, s.default_persona, s.repo_url, s.edit_branch, s.concepts_dir]
         extra.append(pages.persona_chooser(self.glossary, s.language))
-        summaries = {slug: term.summary for slug, term in self.linker.terms.items()}
+        summaries = {slug: self.linker.tooltips(slug) for slug in self.linker.terms}  # a reader's gist is one too
         self.preview.start_pages(Path(config.config_file_path), extra, dict(self.linker.owner), summaries)
 
     def _concept_page(self, concept, statuses: dict) -> tuple[pages.ConceptPage, str | None]:
@@ -427,7 +440,8 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         output = output.replace(' data-md-component="source"', "")
         concept_page = self.concept_pages.get(page.file.src_uri)
         head = machine.head(config, page.url, machine.FEED, concept_page.concept if concept_page is not None else None)
-        output = output.replace("</head>", head + "</head>", 1) if head else output
+        if head and head not in output:  # a page the preview reuses already has it
+            output = output.replace("</head>", head + "</head>", 1)
         output = editions.switch_links(output, page, self.site) if self.site.languages else output
         if self.preview is not None:
             self.preview.post_page(page, output)

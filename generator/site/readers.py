@@ -28,6 +28,15 @@ TABS_RE = re.compile(
 log = get_plugin_logger("generator.site.plugin")
 
 
+def gists_of(statuses) -> dict[tuple[str, str], str]:
+    """Every reader's gist of every concept with a text: (concept, persona) -> gist."""
+    return {
+        (status.concept, status.persona): status.explanation.gist
+        for status in statuses
+        if status.explanation is not None and status.state != MISSING and status.explanation.gist
+    }
+
+
 class ReaderHooks:
     """What GlossaryPlugin does for readers beyond the concept pages themselves."""
 
@@ -53,15 +62,13 @@ class ReaderHooks:
 
     def start_readers(self, by_pair: dict) -> None:
         """A new build: its pairs, no mention or reader text seen yet, and every reader's gist for the linker."""
-        self.by_pair, self.mentions, self.readers = by_pair, {}, {}
-        self.linker.gists = {
-            (concept, persona): status.explanation.gist
-            for concept, statuses in by_pair.items()
-            for persona, status in statuses.items()
-            if status.explanation is not None and status.state != MISSING and status.explanation.gist
-        }
+        # Under `mkdocs serve` the plugin object lives on: a page the preview reuses (site/preview.py)
+        # is not rendered again, so what its last rendering found stands for it.
+        self.readers_before = {**getattr(self, "readers_before", {}), **getattr(self, "readers", {})}
+        self.by_pair, self.readers = by_pair, {}
+        self.page_mentions: dict[str, tuple[str, str, bool, frozenset]] = getattr(self, "page_mentions", {})
 
-    def _linkhand_written(self, content: str, page: Page, files: Files) -> str:
+    def _link_hand_written(self, content: str, page: Page, files: Files) -> str:
         """A page from docs/: each concept's first mention linked; `[[...]]` links get their tooltip."""
         mentioned: set[str] = set()
         content = refs.add_titles(content, self.linker, mentioned)
@@ -70,8 +77,9 @@ class ReaderHooks:
         return content
 
     def _mentioned(self, page: Page, slugs: set[str]) -> None:
-        for slug in slugs:
-            self.mentions.setdefault(slug, {})[page.url] = page
+        """What a page links to, kept by its source path: (url, title, hand-written, concepts)."""
+        title = html.unescape(page.title or page.url)
+        self.page_mentions[page.file.src_uri] = (page.url, title, hand_written(page), frozenset(slugs))
 
     def _tab_line(self, explanation, persona: str, page: Page, concept_page: pages.ConceptPage | None) -> str:
         """Under a reader's text: who wrote it and when, the check, copy a link to it, report a problem."""
@@ -92,14 +100,11 @@ class ReaderHooks:
         """Every page is rendered by now, so a concept page's "Mentioned in" is complete."""
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is not None and page.content:
-            linking = self.mentions.get(concept_page.concept.slug, {}).values()
-            ordered = sorted(
-                (p for p in linking if p is not page),
-                key=lambda p: (not hand_written(p), pages.sort_key(p.title or p.url)),
-            )
+            slug = concept_page.concept.slug
+            linking = [m for uri, m in self.page_mentions.items() if slug in m[3] and uri != page.file.src_uri]
+            ordered = sorted(linking, key=lambda m: (not m[2], pages.sort_key(m[1])))
             section = browse.mentions_section(
-                [(html.unescape(p.title or p.url), get_relative_url(p.url, page.url)) for p in ordered],
-                self.site.language,
+                [(title, get_relative_url(url, page.url)) for url, title, _, _ in ordered], self.site.language
             )
             page.content = page.content.replace(f"<p>{pages.placeholder(self.nonce, pages.MENTIONS)}</p>", section, 1)
         return context
@@ -108,13 +113,14 @@ class ReaderHooks:
     def index_by_reader(self, context, page: Page, config: MkDocsConfig, nav):
         concept_page = self.concept_pages.get(page.file.src_uri)
         index = search.search_index_of(config.plugins)
-        if concept_page is not None and index is not None and getattr(page, "cached", None) is None:
+        uri = page.file.src_uri
+        if uri not in self.readers and getattr(page, "cached", None) is not None:
+            self.readers[uri] = self.readers_before.get(uri, [])  # the preview reused the page: its texts are the same
+        if concept_page is not None and index is not None:
             concept = concept_page.concept
             label = pages.strings(self.site.language)["search_for"]
             preface = " ".join([concept.summary, *concept.aliases])
-            search.index_by_reader(
-                index, page.url, concept.title, preface, self.readers.get(page.file.src_uri, []), label
-            )
+            search.index_by_reader(index, page.url, concept.title, preface, self.readers.get(uri, []), label)
         return context
 
     def _render(
