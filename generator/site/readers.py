@@ -64,9 +64,13 @@ class ReaderHooks:
         """A new build: its pairs, no mention or reader text seen yet, and every reader's gist for the linker."""
         # Under `mkdocs serve` the plugin object lives on: a page the preview reuses (site/preview.py)
         # is not rendered again, so what its last rendering found stands for it.
-        self.readers_before = {**getattr(self, "readers_before", {}), **getattr(self, "readers", {})}
-        self.by_pair, self.readers = by_pair, {}
-        self.page_mentions: dict[str, tuple[str, str, bool, frozenset]] = getattr(self, "page_mentions", {})
+        # MkDocs keeps this object from one build to the next (even between sites) outside serve too.
+        serving = self.preview is not None
+        before = {**getattr(self, "readers_before", {}), **getattr(self, "readers", {})} if serving else {}
+        self.readers_before, self.by_pair, self.readers = before, by_pair, {}
+        self.page_mentions: dict[str, tuple[str, str, bool, frozenset]] = (
+            getattr(self, "page_mentions", {}) if serving else {}
+        )
 
     def _link_hand_written(self, content: str, page: Page, files: Files) -> str:
         """A page from docs/: each concept's first mention linked; `[[...]]` links get their tooltip."""
