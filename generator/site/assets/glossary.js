@@ -178,6 +178,7 @@
         var copy = source.cloneNode(true);
         copy.querySelectorAll(".glossary-provenance").forEach(function (el) { el.remove(); });
         copy.removeAttribute("data-persona");
+        copy.className = "glossary-compare-text";  // a copy: not one of the page's readers' texts
         pane.appendChild(copy);
       }
     }
@@ -189,7 +190,9 @@
     }
     ["a", "b"].forEach(function (name) {
       selects[name].addEventListener("change", function () { fill(name); });
-      fill(name);
+    });
+    panel.addEventListener("toggle", function () {  // filled when first opened, not on every page
+      if (panel.open && !panel.querySelector(".glossary-compare-text")) { fill("a"); fill("b"); }
     });
     panel.hidden = false;
   }
