@@ -192,7 +192,10 @@
       selects[name].addEventListener("change", function () { fill(name); });
     });
     panel.addEventListener("toggle", function () {  // filled when first opened, not on every page
-      if (panel.open && !panel.querySelector(".glossary-compare-text")) { fill("a"); fill("b"); }
+      if (!panel.open) return;
+      ["a", "b"].forEach(function (name) {
+        if (!panel.querySelector('.glossary-compare-pane[data-pane="' + name + '"]').firstChild) fill(name);
+      });
     });
     panel.hidden = false;
   }
