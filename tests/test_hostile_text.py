@@ -369,3 +369,12 @@ def test_fuzz_the_loader_accepts_or_refuses_and_never_crashes(tmp_path_factory, 
         assert all(problem.file.startswith(("concepts/", "personas/")) for problem in exc.problems)
         return
     assert glossary.concepts["lora"].title == values["title"].strip()
+
+
+def test_no_title_from_a_text_reaches_a_tooltip():
+    """Material's tooltips insert a title as HTML: a text's own titles are dropped by the sanitiser."""
+    from generator.texts.sanitize import render_markdown
+
+    html = render_markdown('[x](https://a.org "<img src=x onerror=alert(1)>") <abbr title="<b>t</b>">A</abbr>')
+    assert "title=" not in html and "onerror" not in html
+    assert '<a href="https://a.org">x</a>' in html

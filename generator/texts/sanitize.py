@@ -58,13 +58,16 @@ ALLOWED_TAGS = {
     "dt",
     "dd",
 }
+# No `title` anywhere: Material's tooltips insert a title into the page as HTML, so a title from a
+# text ("[x](https://a.org "<img onerror=...>")") would run on hover. The linker adds its own
+# titles after sanitising, escaped for that.
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "*": set(),  # without this nh3 allows `title` and `lang` on every tag
+    "a": {"href"},
     "code": {"class"},
     "span": {"class"},
     "th": {"align"},
     "td": {"align"},
-    "abbr": {"title"},
     "ol": {"start"},
 }
 TOP_HEADING_LEVEL = 3  # the page has its h1 title and h2 sections; a tab's own headings start below them
