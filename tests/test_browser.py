@@ -25,6 +25,7 @@ from kit import (
     site_path,
     write_site_glossary,
 )
+from playwright.sync_api import expect
 
 BROWSER = os.environ.get("GLOSSARY_BROWSER", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -306,6 +307,9 @@ def test_copy_link_compare_and_print(watch, en_site):
     w.page.click(".glossary-compare > summary")
     w.page.select_option(".glossary-compare-b", "physicist")
     panes = w.page.locator(".glossary-compare-pane")
+    # glossary.js fills the panes when the panel opens and when a menu changes: wait for both texts
+    expect(panes.nth(0)).to_contain_text("sticker")
+    expect(panes.nth(1)).to_contain_text(UNIQUE_PHYSICS_WORD)
     assert panes.nth(0).inner_text().startswith("Child") and "sticker" in panes.nth(0).inner_text()
     assert panes.nth(1).inner_text().startswith("Physicist") and UNIQUE_PHYSICS_WORD in panes.nth(1).inner_text()
     assert panes.nth(0).bounding_box()["y"] == panes.nth(1).bounding_box()["y"]  # side by side on a desktop
