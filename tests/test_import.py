@@ -13,31 +13,11 @@ from click.testing import CliRunner
 
 from generator.cli.importer import import_command
 from generator.importer.writer import GlossaryImportError, ImportReport, import_glossary
+from generator.inputs.schemas import Concept
 
-ALLOWED_KEYS = {
-    "title",
-    "aliases",
-    "summary",
-    "definition",
-    "facts",
-    "misconceptions",
-    "tags",
-    "related",
-    "sources",
-    "draft",
-}
-KEY_ORDER = [
-    "title",
-    "aliases",
-    "summary",
-    "definition",
-    "facts",
-    "misconceptions",
-    "tags",
-    "related",
-    "sources",
-    "draft",
-]
+# The concept schema's own keys, in its order: an imported file must read like a hand-written one.
+KEY_ORDER = [k for k in Concept.model_fields if k != "slug"]
+ALLOWED_KEYS = set(KEY_ORDER)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REAL_CORPUS = Path(__file__).parents[2] / "shared/corpora/ml-glossary/terms"
 
