@@ -6,7 +6,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kit import SITE_MKDOCS_YML, write_text, write_yaml
+from kit import write_config, write_text, write_yaml
 
 # Each fires (a dialog) or adds an event handler or a javascript: URL if it ever reaches a page as markup.
 ATTACKS = [
@@ -95,18 +95,15 @@ def hostile_glossary() -> tuple[dict, dict, dict]:
 
 
 def write_hostile_glossary(root: Path) -> Path:
-    """A site (kit.SITE_MKDOCS_YML) whose every text field holds an attack string; returns its mkdocs.yml."""
+    """A site (the kit's site kind) whose every text field holds an attack string; returns its mkdocs.yml."""
     concepts, personas, texts = hostile_glossary()
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(SITE_MKDOCS_YML.replace("default_persona: lawyer", "default_persona: reader"))
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text("# Home\n\n<!-- glossary:personas -->\n", encoding="utf-8")
+    config = write_config(root, "site", {"default_persona": "reader"}, index="# Home\n\n<!-- glossary:personas -->\n")
     for folder, items in (("concepts", concepts), ("personas", personas)):
         for slug, data in items.items():
             write_yaml(root / folder / f"{slug}.yaml", data)
     for (concept, persona), text in texts.items():
         write_text(root / "concepts" / concept / f"{persona}.md", text)
-    return root / "mkdocs.yml"
+    return config
 
 
 def markup_problems(page: str) -> list[str]:

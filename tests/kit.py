@@ -24,22 +24,89 @@ import yaml
 
 # ------------------------------------------------------------------ files, and the basic glossary (validate, status, store)
 
-BASIC_MKDOCS_YML = """\
-site_name: Test Glossary
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - tags
-  - glossary:
-      language: {language}
-      verify: false
-nav:
-  - Home: index.md
-  - A to Z: concepts/index.md
-  - Tags: tags.md
-"""
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Indents a list under its key, as a hand-written mkdocs.yml does (some tests edit it by line)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
+
+
+# Each kind's glossary options; a test's own options are laid over them.
+PLUGIN_OPTIONS: dict[str, dict[str, Any]] = {
+    "basic": {"verify": False},
+    "generation": {"language": "en", "model": "gpt-4o-mini", "verify": True, "timeout": 5.0, "jobs": 4},
+    "site": {"default_persona": "lawyer", "edit_branch": "trunk"},
+}
+NAV = [{"Home": "index.md"}, {"A to Z": "concepts/index.md"}, {"Tags": "tags.md"}]
+TABBED = ["attr_list", "pymdownx.superfences", {"pymdownx.tabbed": {"alternate_style": True}}]
+PALETTE = [
+    {
+        "media": "(prefers-color-scheme: light)",
+        "scheme": "default",
+        "toggle": {"icon": "material/brightness-4", "name": "Switch to dark mode"},
+    },
+    {
+        "media": "(prefers-color-scheme: dark)",
+        "scheme": "slate",
+        "toggle": {"icon": "material/brightness-7", "name": "Switch to light mode"},
+    },
+]
+
+
+def mkdocs_config(kind: str = "basic", plugin: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A test glossary's mkdocs.yml as data: basic (validate, status, store), generation (runs of the real CLI)
+    or site (a built, served and browsed site, with Material's reader features)."""
+    options = {**PLUGIN_OPTIONS[kind], **(plugin or {})}
+    config: dict[str, Any] = {"site_name": "Test Glossary"}
+    theme: dict[str, Any] = {"name": "material", "font": False}
+    if kind == "generation":
+        theme["features"] = ["content.tabs.link", "content.tooltips"]
+        return config | {
+            "theme": theme,
+            "plugins": ["search", {"glossary": options}],
+            "markdown_extensions": ["md_in_html", "admonition", *TABBED],
+        }
+    if kind == "site":
+        config |= {
+            "site_url": "https://example.org/test-glossary/",
+            "repo_url": "https://github.com/example/test-glossary",
+        }
+        features = ["content.tabs.link", "content.tooltips", "navigation.instant", "search.highlight", "search.suggest"]
+        theme |= {"language": "en", "features": features, "palette": PALETTE}
+    return config | {
+        "theme": theme,
+        "plugins": ["search", "tags", {"glossary": options}],
+        **({"markdown_extensions": [{"toc": {"permalink": True}}, *TABBED]} if kind == "site" else {}),
+        "nav": NAV + ([{"What's new": "whats-new.md"}] if kind == "site" else []),
+    }
+
+
+def dump_config(path: Path, config: dict[str, Any]) -> Path:
+    """Write an mkdocs.yml from data, lists indented under their keys."""
+    text = yaml.dump(config, Dumper=_ConfigDumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_config(
+    root: Path, kind: str = "basic", plugin: dict[str, Any] | None = None, *, index: str = "# Test Glossary\n"
+) -> Path:
+    """The one writer of a test glossary's mkdocs.yml, and its docs/index.md; returns mkdocs.yml."""
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    (root / "docs" / "index.md").write_text(index, encoding="utf-8")
+    return dump_config(root / "mkdocs.yml", mkdocs_config(kind, plugin))
+
+
+def edit_config(config: Path, *, plugin: dict[str, Any] | None = None, **top: Any) -> Path:
+    """Change top-level keys of a test glossary's mkdocs.yml, and options of its glossary plugin."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data.update(top)
+    for entry in data["plugins"]:
+        if isinstance(entry, dict) and "glossary" in entry:
+            entry["glossary"] = {**(entry["glossary"] or {}), **(plugin or {})}
+    return dump_config(config, data)
+
 
 BASIC_CONCEPTS = {
     "lora": {
@@ -96,16 +163,14 @@ def make_glossary(
     concepts: dict | None = None,
     personas: dict | None = None,
     *,
-    language: str = "en",
+    language: str | None = "en",
+    plugin: dict[str, Any] | None = None,
     explanations: bool = False,
 ) -> Path:
     """Write mkdocs.yml, docs/index.md, concepts and personas; optionally a curated text for every pair."""
     concepts = BASIC_CONCEPTS if concepts is None else concepts
     personas = BASIC_PERSONAS if personas is None else personas
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(BASIC_MKDOCS_YML.format(language=language), encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
+    write_config(root, "basic", {**({"language": language} if language else {}), **(plugin or {})})
     (root / "concepts").mkdir(exist_ok=True)
     (root / "personas").mkdir(exist_ok=True)
     for slug, data in concepts.items():
@@ -264,29 +329,7 @@ def write_judge_glossary(
         meta = f"---\nsource: curated\nbody_sha256: {hashlib.sha256(text.encode()).hexdigest()}\n---\n"
         (root / "concepts" / "lora").mkdir(parents=True, exist_ok=True)
         (root / "concepts" / "lora" / f"{persona}.md").write_text(meta + text, encoding="utf-8")
-    return write_site_config(root, plugin or {})
-
-
-def write_site_config(root: Path, plugin: dict[str, Any]) -> Path:
-    """Write mkdocs.yml (with the glossary plugin's options) and docs/index.md; return mkdocs.yml."""
-    root.mkdir(parents=True, exist_ok=True)
-    options = {"language": "en", "model": "gpt-4o-mini", "verify": True, "timeout": 5.0, "jobs": 4, **plugin}
-    config = {
-        "site_name": "Test glossary",
-        "theme": {"name": "material", "features": ["content.tabs.link", "content.tooltips"]},
-        "plugins": ["search", {"glossary": options}],
-        "markdown_extensions": [
-            "attr_list",
-            "md_in_html",
-            "admonition",
-            "pymdownx.superfences",
-            {"pymdownx.tabbed": {"alternate_style": True}},
-        ],
-    }
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text("# Test glossary\n", encoding="utf-8")
-    return root / "mkdocs.yml"
+    return write_config(root, "generation", plugin)
 
 
 def write_glossary(
@@ -298,7 +341,7 @@ def write_glossary(
     personas: dict | None = None,
 ) -> Path:
     """Write mkdocs.yml, concepts/ and personas/ under root; return the mkdocs.yml path."""
-    write_site_config(root, {"verify": False, **(plugin or {})})
+    write_config(root, "generation", {"verify": False, **(plugin or {})})
     all_concepts = dict(concepts if concepts is not None else GENERATION_CONCEPTS)
     for i in range(extra_concepts):
         slug, data = extra_concept(i)
@@ -324,51 +367,6 @@ def edit_concept(root: Path, slug: str, **changes: Any) -> None:
 
 REPO = Path(__file__).resolve().parent.parent
 JA_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ja"
-
-SITE_MKDOCS_YML = """\
-site_name: Test Glossary
-site_url: https://example.org/test-glossary/
-repo_url: https://github.com/example/test-glossary
-theme:
-  name: material
-  language: en
-  font: false
-  features:
-    - content.tabs.link
-    - content.tooltips
-    - navigation.instant
-    - search.highlight
-    - search.suggest
-  palette:
-    - media: "(prefers-color-scheme: light)"
-      scheme: default
-      toggle:
-        icon: material/brightness-4
-        name: Switch to dark mode
-    - media: "(prefers-color-scheme: dark)"
-      scheme: slate
-      toggle:
-        icon: material/brightness-7
-        name: Switch to light mode
-plugins:
-  - search
-  - tags
-  - glossary:
-      default_persona: lawyer
-      edit_branch: trunk
-markdown_extensions:
-  - toc:
-      permalink: true
-  - attr_list
-  - pymdownx.superfences
-  - pymdownx.tabbed:
-      alternate_style: true
-nav:
-  - Home: index.md
-  - A to Z: concepts/index.md
-  - Tags: tags.md
-  - What's new: whats-new.md
-"""
 
 # One reader's one-line gist of a concept (front matter `gist:`); the lawyer's LoRA gist carries markup that must stay text.
 SITE_GISTS = {
@@ -512,17 +510,14 @@ def write_site_glossary(
     root: Path,
     *,
     missing: bool = True,
-    extra_yaml: str = "",
+    plugin: dict[str, Any] | None = None,
     explanations: dict | None = None,
     gists: dict | None = None,
     guide: str = SITE_GUIDE,
 ) -> Path:
     """A small English glossary in `root`; returns its mkdocs.yml."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "mkdocs.yml").write_text(SITE_MKDOCS_YML + extra_yaml, encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "docs" / "index.md").write_text(
-        "# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n", encoding="utf-8"
+    config = write_config(
+        root, "site", plugin, index="# Test Glossary\n\n## Explain it to me as ...\n\n<!-- glossary:personas -->\n"
     )
     (root / "docs" / "guide.md").write_text(guide, encoding="utf-8")
     gists = SITE_GISTS if gists is None else gists
@@ -540,7 +535,7 @@ def write_site_glossary(
         path.parent.mkdir(parents=True, exist_ok=True)
         gist = f"gist: {json.dumps(gists[concept, persona])}\n" if (concept, persona) in gists else ""
         path.write_text(f"---\n{gist}source: curated\n---\n" + dedent(body), encoding="utf-8")
-    return root / "mkdocs.yml"
+    return config
 
 
 def build(config_file: Path, site_dir: Path, *, strict: bool = False) -> Path:
@@ -641,9 +636,9 @@ def make_bilingual_glossary(root: Path, *, kind: str = "basic", explanations: bo
     if kind == "generation":
         config = write_glossary(root, plugin={"languages": ["en", "ja"]}, concepts=concepts, personas=personas)
     else:
-        config = make_glossary(root, concepts, personas, explanations=False) / "mkdocs.yml"
-        text = config.read_text(encoding="utf-8").replace("      language: en\n", "      languages: [en, ja]\n")
-        config.write_text(text, encoding="utf-8")
+        config = (
+            make_glossary(root, concepts, personas, language=None, plugin={"languages": ["en", "ja"]}) / "mkdocs.yml"
+        )
     if explanations:
         for slug in concepts:
             for persona, suffix in (("physicist", ""), ("child", ""), ("physicist", ".ja"), ("jp-cpa", ".ja")):

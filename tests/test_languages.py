@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 from click.testing import CliRunner
-from kit import JA_TRANSLATIONS, make_bilingual_glossary, make_glossary, write_text
+from kit import JA_TRANSLATIONS, edit_config, make_bilingual_glossary, make_glossary, write_text
 
 from generator.cli.main import main
 from generator.inputs.languages import edition
@@ -98,8 +98,7 @@ def test_a_japanese_summary_must_be_one_sentence(tmp_path):
 
 def test_languages_must_name_the_source_first(tmp_path):
     config = make_bilingual_glossary(tmp_path / "site")
-    text = config.read_text(encoding="utf-8").replace("languages: [en, ja]", "language: ja\n      languages: [en, ja]")
-    config.write_text(text, encoding="utf-8")
+    edit_config(config, plugin={"language": "ja"})
     result = run(config, "validate")
     assert result.exit_code == 2
     assert "language 'ja' must be the first of languages ['en', 'ja']" in result.output
@@ -253,8 +252,7 @@ def test_an_edition_without_our_strings_falls_back_to_english_and_says_so(tmp_pa
     from kit import build
 
     config = make_bilingual_glossary(tmp_path / "site", explanations=True)
-    text = config.read_text(encoding="utf-8").replace("languages: [en, ja]", "languages: [en, fr]")
-    config.write_text(text, encoding="utf-8")
+    edit_config(config, plugin={"languages": ["en", "fr"]})
     for path in (tmp_path / "site").rglob("*.yaml"):
         edit_yaml(path, lambda d: d.pop("translations", None) or d.pop("languages", None))
     with caplog.at_level(logging.INFO):

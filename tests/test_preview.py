@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kit import write_site_glossary
+from kit import edit_config, write_site_glossary
 
 from generator.site import preview
 
@@ -131,7 +131,7 @@ def test_a_new_name_rebuilds_only_the_pages_whose_text_has_it(session, caplog):
 
 def test_a_config_edit_rebuilds_everything(session, caplog):
     config = session.config_file
-    config.write_text(config.read_text(encoding="utf-8").replace("site_name: Test Glossary", "site_name: Renamed"))
+    edit_config(config, site_name="Renamed")
     session.build()
     assert counts(caplog) == (8, 0)
     assert "Renamed" in session.page("lora")

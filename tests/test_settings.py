@@ -8,21 +8,13 @@ import inspect
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
+from kit import edit_config
 
 from generator import settings as settings_module
 from generator.cli.main import main
 from generator.errors import ConfigError
 from generator.settings import PluginConfig, Settings, load_settings, settings_from_options
-
-
-def set_option(config: Path, **options) -> None:
-    data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    for plugin in data["plugins"]:
-        if isinstance(plugin, dict) and "glossary" in plugin:
-            plugin["glossary"].update(options)
-    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 def run(config: Path, *args: str):
@@ -76,7 +68,7 @@ def test_a_value_breaking_a_rule_is_refused_wherever_it_comes_from(tmp_path, opt
 
 
 def test_a_bad_option_in_mkdocs_yml_is_one_message_naming_it_exit_2(small_glossary):
-    set_option(small_glossary, jobs=0)
+    edit_config(small_glossary, plugin={"jobs": 0})
     result = run(small_glossary, "validate")
     assert result.exit_code == 2, result.output
     assert "Error: 1 problem in the glossary input:\n  mkdocs.yml:" in result.output  # validate locates it

@@ -336,11 +336,7 @@ def test_strict_build_passes_when_only_drafts_lack_explanations(tmp_path):
 
 
 def test_unknown_default_persona_is_a_config_error(tmp_path):
-    config = write_site_glossary(tmp_path / "g", missing=False)
-    config.write_text(
-        config.read_text(encoding="utf-8").replace("default_persona: lawyer", "default_persona: judge"),
-        encoding="utf-8",
-    )
+    config = write_site_glossary(tmp_path / "g", missing=False, plugin={"default_persona": "judge"})
     with pytest.raises(ConfigError, match=r"default_persona 'judge' is not a persona"):
         build(config, tmp_path / "site")
 
