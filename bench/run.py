@@ -88,11 +88,20 @@ class Run:
     stderr: str
 
 
+# The stat cache of every measured command (generator/statcache.py): the bench's own, under its work
+# folder (set by main), never the user's ~/.cache, which a setting in os.environ would not reach
+# anyway (clean_env drops every GLOSSARY_* variable). A command needing another one passes it.
+STAT_CACHE: Path | None = None
+
+
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment of a measured command: no user GLOSSARY_* or OPENAI_* settings."""
+    """The environment of a measured command: no user GLOSSARY_* or OPENAI_* settings; the bench's
+    own stat cache folder. Settings for the command go in `extra`, never in os.environ."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GLOSSARY_", "OPENAI_"))}
     env["NO_MKDOCS_2_WARNING"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "0"
+    if STAT_CACHE is not None:
+        env["GLOSSARY_STAT_CACHE_DIR"] = str(STAT_CACHE)
     env.update(extra)
     return env
 
@@ -372,14 +381,18 @@ def bench_status(work: Path, size: int, floor_size: int, runs: int, maker: synth
         synth.write_glossary(floor_root, maker, floor_size, PERSONAS)
         synth.write_plain(floor_root, floor_plain)
     time.sleep(2.1)  # files younger than 2 s are never cached (see generator/statcache.py)
-    cache = work / "stat-cache"  # the stat cache lives outside the working tree (generator/statcache.py)
-    os.environ["GLOSSARY_STAT_CACHE_DIR"] = str(cache)
+    # The stat cache lives outside the working tree (generator/statcache.py); it is removed before
+    # every cold run, and reaches the command through its environment (clean_env drops os.environ's).
+    cache = work.resolve() / "stat-cache-status"
+    env = clean_env(GLOSSARY_STAT_CACHE_DIR=str(cache))
     cold, warm, floor, rss = [], [], [], []
     expected = f"{size * PERSONAS} fresh"
     for rep in range(runs):
         shutil.rmtree(cache, ignore_errors=True)
-        first = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root)
-        second = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root)
+        first = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root, env=env)
+        if not any(cache.rglob("explanations.pickle")):
+            raise SystemExit(f"bench: the cold status run wrote no stat cache in {cache}")
+        second = run(glossary("status", "-f", str(root / "mkdocs.yml")), cwd=root, env=env)
         for r in (first, second):
             if expected not in r.stdout:
                 raise SystemExit(f"bench: status did not report {expected}:\n{r.stdout[-1500:]}\n{r.stderr[-1500:]}")
@@ -600,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.only or ["build", "status", "generate", "cache", "batch", "preview"]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="glossary-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    global STAT_CACHE
+    STAT_CACHE = work.resolve() / "stat-cache"
     report = Report()
     info = machine()
     report.data = {
