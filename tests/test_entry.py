@@ -50,3 +50,16 @@ def test_the_command_reports_errors_and_exit_codes_through_the_entry_point(tmp_p
     )
     assert bad.returncode == 2
     assert "nowhere.yml: config file not found" in bad.stderr
+
+
+def test_commands_owned_elsewhere_are_imported_when_run_or_listed(tmp_path):
+    """`glossary status` (run on every change) imports no model client side: the commands owning it load on use."""
+    probe = (
+        "import sys; from click.testing import CliRunner; from generator.cli.main import main; "
+        "before = sorted(m for m in sys.modules if m.startswith(('generator.cli.generate', 'generator.writing', 'openai'))); "
+        "helped = CliRunner().invoke(main, ['--help']).output; "
+        "ran = CliRunner().invoke(main, ['schema', 'concept']); "
+        "print(before, 'generate' in helped and 'eval-judge' in helped, ran.exit_code, '\"title\"' in ran.output)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout.split() == ["[]", "True", "0", "True"], out.stdout + out.stderr

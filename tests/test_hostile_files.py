@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 from kit import make_glossary, write_text
 
-from generator import statcache
+from generator import safefs, statcache
 from generator.cli.main import main
 from generator.texts.frontmatter import StoreError
 from generator.texts.store import Explanation, Store
@@ -178,6 +178,71 @@ def test_the_key_in_the_environment_reaches_no_built_file(tmp_path):
     files = [p for p in site.rglob("*") if p.is_file()]
     assert len(files) > 20 and not [p for p in files if PLANTED.encode() in p.read_bytes()]
     assert PLANTED not in build.stderr + build.stdout
+
+
+def test_many_files_read_in_one_pass_are_confined_as_one_file_is(tmp_path, outside):
+    """safefs.Confined (a cold status reads 70,000 files through it) refuses and follows what read_bytes does."""
+    root = make_glossary(tmp_path / "site", explanations=True)
+    concepts = root / "concepts"
+    (concepts / "lora" / "child.md").unlink()
+    (concepts / "lora" / "child.md").symlink_to(outside / "child.md")  # a file linked out
+    (concepts / "lora" / "physicist.md").unlink()
+    (concepts / "lora" / "physicist.md").symlink_to(concepts / "matrix-rank" / "child.md")  # a file linked in
+    (concepts / "linked").symlink_to(outside)  # a folder linked out, with a plain file in it
+    (concepts / "inner").symlink_to(concepts / "matrix-rank")  # a folder linked in
+    reader = safefs.Confined(concepts)
+    for path in [
+        concepts / "matrix-rank" / "physicist.md",
+        concepts / "lora" / "child.md",
+        concepts / "lora" / "physicist.md",
+        concepts / "linked" / "child.md",
+        concepts / "inner" / "child.md",
+        concepts / "lora" / "missing.md",
+    ]:
+        for _ in range(2):  # the second time, the folder's check is the one remembered
+            try:
+                expected = safefs.read_bytes(path, concepts, 1000)
+            except (safefs.Unsafe, OSError) as exc:
+                expected = (type(exc), str(exc))
+            try:
+                got = reader.read_bytes(path, 1000)
+            except (safefs.Unsafe, OSError) as exc:
+                got = (type(exc), str(exc))
+            assert got == expected, path
+    assert reader.read_bytes(concepts / "lora" / "physicist.md") == (concepts / "matrix-rank" / "child.md").read_bytes()
+    with pytest.raises(safefs.Unsafe, match="lora/child.md: is a symbolic link to .*outside the repository"):
+        reader.read_bytes(concepts / "lora" / "child.md")
+    with pytest.raises(safefs.Unsafe, match="linked/child.md: is under linked, a symbolic link to"):
+        reader.read_bytes(concepts / "linked" / "child.md")
+    with pytest.raises(safefs.Unsafe, match="more than 10 bytes"):
+        reader.read_bytes(concepts / "matrix-rank" / "child.md", 10)
+
+
+def test_a_cold_status_in_worker_processes_refuses_links_out_too(tmp_path, outside, monkeypatch):
+    import generator.inputs.load as load_module
+    import generator.texts.status as status_module
+
+    root = make_glossary(tmp_path / "site", explanations=True)
+    (root / "concepts" / "lora" / "child.md").unlink()
+    (root / "concepts" / "lora" / "child.md").symlink_to(outside / "child.md")
+    (root / "concepts" / "lora" / "physicist.md").unlink()
+    (root / "concepts" / "lora" / "physicist.md").symlink_to(root / "concepts" / "matrix-rank" / "child.md")
+    monkeypatch.setattr(statcache, "RACY_NS", 0)
+    monkeypatch.setenv("GLOSSARY_STAT_CACHE", "0")
+    plain = run(root, "status", "--all")
+    monkeypatch.delenv("GLOSSARY_STAT_CACHE")
+    monkeypatch.setattr(status_module, "PARALLEL_AT_LEAST", 1)
+    monkeypatch.setattr(load_module, "PARALLEL_AT_LEAST", 1)
+    monkeypatch.setattr("generator.statcache.threading.active_count", lambda: 1)  # whatever other tests left running
+    parsed = []
+    real = statcache.in_processes
+    monkeypatch.setattr(statcache, "in_processes", lambda *a: parsed.append(a[1]) or real(*a))
+    parallel = run(root, "status", "--all")
+    assert len(parsed) == 2, "the concept files and the explanation files were parsed by worker processes"
+    assert parallel.output == plain.output and parallel.exit_code == plain.exit_code == 0
+    assert "3 review, 1 broken" in plain.output and "Secret text" not in plain.output
+    summary = run(root, "status", "--markdown").output
+    assert "`lora` / `child`: unreadable: concepts/lora/child.md: is a symbolic link to " in summary
 
 
 def test_a_write_through_a_linked_folder_is_refused(tmp_path, outside):

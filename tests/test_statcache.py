@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 
 import pytest
 import yaml
@@ -329,7 +330,7 @@ def test_a_cold_run_parses_in_parallel_and_says_the_same(tmp_path, trust_young_f
         return calls[-1]
 
     monkeypatch.setattr(Store, "prefetch", spy)
-    monkeypatch.setattr("generator.texts.store.threading.active_count", lambda: 1)  # whatever other tests left running
+    monkeypatch.setattr("generator.statcache.threading.active_count", lambda: 1)  # whatever other tests left running
     assert states(root) == expected
     assert calls and calls[0] == 4, "the four files were parsed by worker processes"
     assert expected[("lora", "child")][0] == "broken" and expected[("matrix-rank", "child")] == (
@@ -389,3 +390,81 @@ def test_a_stored_explanation_has_one_constructor(tmp_path):
         StoredExplanation("lora", "child", "", {})
     made = StoredExplanation.cached("lora", "child", str(tmp_path / "x.md"), StatusRecord("curated", "f", None, False))
     assert (made.concept, made.persona, made.source, made.curated) == ("lora", "child", "curated", True)
+
+
+# --------------------------------------------------------------------------- the parallel cold load of the inputs
+
+
+def concept_states(root):
+    """What a run of load_glossary says of every concept: its title, and its two input hashes."""
+    glossary = load_glossary(root)
+    return {slug: (c.title, *glossary.input_digests[slug][1:]) for slug, c in glossary.concepts.items()}
+
+
+@pytest.fixture
+def parallel_load(monkeypatch) -> list[int]:
+    """load_glossary parses concept files in worker processes from the first file on: how many each run parsed."""
+    import generator.inputs.load as load_module
+
+    monkeypatch.setattr(load_module, "PARALLEL_AT_LEAST", 1)
+    monkeypatch.setattr("generator.statcache.threading.active_count", lambda: 1)  # whatever other tests left running
+    parsed: list[int] = []
+    real = statcache.StatCache.prefetch
+
+    def spy(self, files, parse, *, at_least):
+        parsed.append(real(self, files, parse, at_least=at_least))
+        return parsed[-1]
+
+    monkeypatch.setattr(statcache.StatCache, "prefetch", spy)
+    return parsed
+
+
+def test_a_cold_load_parses_concepts_in_parallel_and_says_the_same(tmp_path, trust_young_files, parallel_load):
+    root, _ = site(tmp_path, generated=False)
+    expected = {"lora": concept_states(root)["lora"], "matrix-rank": concept_states(root)["matrix-rank"]}
+    shutil.rmtree(statcache.location(root))  # a cold start
+    parallel_load.clear()
+    assert concept_states(root) == expected
+    assert parallel_load == [2], "both concept files were parsed by worker processes"
+    assert concept_states(root) == expected and parallel_load == [2], "the next run found them in the cache"
+
+
+def test_a_concept_changed_before_a_cold_load_changes_what_quotes_it(
+    tmp_path, trust_young_files, parallel_load, monkeypatch
+):
+    """A file a worker parsed is new, not unchanged: what quotes it (lora's `related` hash) is worked out again."""
+    root, _ = site(tmp_path, generated=False)
+    before = concept_states(root)
+    data = yaml.safe_load((root / "concepts" / "matrix-rank.yaml").read_text(encoding="utf-8"))
+    data["summary"] = "The dimension of the column space of a matrix."
+    write_yaml(root / "concepts" / "matrix-rank.yaml", data)
+    monkeypatch.setattr("generator.inputs.load.PARALLEL_AT_LEAST", -100)  # workers even for one file the cache lacks
+    parallel_load.clear()
+    after = concept_states(root)
+    assert parallel_load == [1], "the changed file was parsed by a worker, lora came from the cache"
+    assert after["matrix-rank"][1] != before["matrix-rank"][1]
+    assert after["lora"][1] == before["lora"][1] and after["lora"][2] != before["lora"][2], (
+        "lora quotes matrix-rank's summary"
+    )
+    with monkeypatch.context() as m:
+        m.setenv("GLOSSARY_STAT_CACHE", "0")
+        assert after == concept_states(root)
+
+
+def test_a_cold_parallel_load_still_lists_every_problem_with_its_line(
+    tmp_path, trust_young_files, parallel_load, monkeypatch
+):
+    root, _ = site(tmp_path, generated=False)
+    (root / "concepts" / "bad.yaml").write_text("title: Bad\nsummary: TODO write it\nfacts: [x]\n", encoding="utf-8")
+    (root / "concepts" / "broken.yaml").write_text("title: [\n", encoding="utf-8")
+    with monkeypatch.context() as m:
+        m.setenv("GLOSSARY_STAT_CACHE", "0")
+        with pytest.raises(InputError) as plain:
+            load_glossary(root)
+    shutil.rmtree(statcache.location(root))  # a cold start
+    parallel_load.clear()
+    with pytest.raises(InputError) as parallel:
+        load_glossary(root)
+    assert parallel_load == [4] and parallel.value.message == plain.value.message
+    assert "concepts/bad.yaml:2: summary: " in parallel.value.message
+    assert "concepts/broken.yaml:2: not valid YAML" in parallel.value.message

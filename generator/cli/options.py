@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -49,9 +50,25 @@ class GlossaryCommand(click.Command):
 
 
 class GlossaryGroup(click.Group):
-    """A click group whose commands (and subgroups) translate GlossaryError the same way."""
+    """A click group whose commands (and subgroups) translate GlossaryError the same way.
+
+    `lazy_commands` names commands by where they are ("module:attribute"), imported when first
+    run, asked for help or listed."""
 
     command_class = GlossaryCommand
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            module, _, attribute = self.lazy_commands[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):
         try:

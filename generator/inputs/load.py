@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,7 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str, languages: 
     personas_raw: dict[str, tuple[dict, Mapping[tuple, int]]] = {}
     cache = StatCache.for_root(root, "inputs")  # a file unchanged since its last valid parse is not parsed again
     concept_files, misnamed_concepts = _yaml_files(root / concepts_dir, root, problems, "concepts_dir")
+    _prefetch(concept_files, Concept, cache)
     loaded: dict[str, _Loaded] = {}
     for file in concept_files:
         found = _load_one(file, Concept, problems, raw, cache)
@@ -170,6 +172,55 @@ class _Loaded(NamedTuple):
     related: str | None = None  # its `related` input hash, as the last run worked it out
 
 
+PARALLEL_AT_LEAST = 1000  # files the stat cache does not know before a cold run parses them in a process per core
+
+
+def _prefetch(files: list[_InputFile], model: type[BaseModel], cache: StatCache) -> None:
+    """On a cold run over many files, parse and validate them in worker processes first (StatCache.prefetch):
+    `_load_one` then finds the valid ones ready, and parses the others itself to report their problems."""
+    if not cache.enabled or len(files) - len(cache.entries) < PARALLEL_AT_LEAST:
+        return
+    found = []
+    for file in files:
+        try:
+            found.append((f"{model.__name__}:{file.label}", file.path, os.stat(file.path)))
+        except OSError:
+            continue
+    first = files[0]
+    prefix = first.label[: first.label.rindex("/") + 1]  # `concepts/`: a worker names each file as _yaml_files did
+    cache.prefetch(found, functools.partial(_valid_files, model, first.root, prefix), at_least=PARALLEL_AT_LEAST)
+
+
+def _valid_files(model: type[BaseModel], root: Path | None, prefix: str, paths: list[str]) -> list:
+    """In a worker process: what `_load_one` keeps of each file without a problem, None for the others."""
+    out = []
+    reader = safefs.Confined(root) if root is not None else None
+    for path in paths:
+        name = os.path.basename(path)
+        try:
+            out.append(_parse_valid(_InputFile(path, prefix + name, name.rpartition(".")[0], root), model, reader))
+        except Exception:
+            out.append(None)
+    return out
+
+
+def _parse_valid(file: _InputFile, model: type[BaseModel], reader: safefs.Confined | None) -> tuple | None:
+    data, _, problems = read_yaml(Path(file.path), file.label, file.root, reader)
+    if data is None or problems or placeholder_problems(data, file.label, {}, _line_of):
+        return None
+    try:
+        valid = model.model_validate({**data, "slug": file.stem} if "slug" not in data else data)
+    except ValidationError:
+        return None
+    return (valid, _concept_digest(valid) if model is Concept else None, None)
+
+
+def _concept_digest(concept: Concept) -> str:
+    from generator.inputs.digests import concept_digest
+
+    return concept_digest(concept)
+
+
 def _load_one(
     file: _InputFile, model: type[BaseModel], problems: list[Problem], raw: dict, cache: StatCache | None = None
 ) -> _Loaded:
@@ -182,12 +233,14 @@ def _load_one(
             st = os.stat(file.path)
         except OSError:
             st = None
+        # Known from the last run (unchanged since), or else parsed just now by _prefetch.
+        unchanged = st is not None and cache.knows(key, st)
         hit = cache.get(key, st) if st is not None else None
         if hit is not None:  # this file parsed and validated before, and has not changed since
             valid, digest, related = hit
             # All the cross-file checks need of a valid file's raw data: its related slugs (the same, stripped).
             raw[stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path=file.path))
-            return _Loaded(valid, key, st, True, digest, related)
+            return _Loaded(valid, key, st, unchanged, digest, related)
     data, lines, found = read_yaml(Path(file.path), label, file.root)
     problems += found
     if data is None:
@@ -204,11 +257,7 @@ def _load_one(
         return _Loaded(None)
     if blanks:
         return _Loaded(valid)  # valid for the checks across files, never remembered as valid
-    digest = None
-    if model is Concept:
-        from generator.inputs.digests import concept_digest
-
-        digest = concept_digest(valid)
+    digest = _concept_digest(valid) if model is Concept else None
     if st is not None:
         cache.put(key, st, (valid, digest, None))
     return _Loaded(valid, key, st, False, digest, None)

@@ -16,14 +16,20 @@ from generator.inputs.yamlerrors import explain
 MAX_BYTES = 256 * 1024  # a concept or persona file is a few kilobytes; a bigger one is a mistake or an attack
 
 
-def read_yaml(path: Path, label: str, root: Path | None = None) -> tuple[Any, Mapping[tuple, int], list[Problem]]:
+def read_yaml(
+    path: Path, label: str, root: Path | None = None, reader: safefs.Confined | None = None
+) -> tuple[Any, Mapping[tuple, int], list[Problem]]:
     """Parse one YAML file, returning its data, the line of every key path, and problems.
 
     The file is refused if it leads out of `root` (the repository; by default its own folder)
     through a symbolic link, or is bigger than MAX_BYTES; the YAML is parsed within the bounds of
-    inputs/safeyaml.py. The lines are worked out only when a problem needs one (few files ever do)."""
+    inputs/safeyaml.py. The lines are worked out only when a problem needs one (few files ever do).
+    `reader`: a safefs.Confined over `root`, for many files in one pass."""
     try:
-        raw = safefs.read_bytes(path, root if root is not None else path.parent, MAX_BYTES)
+        if reader is not None:
+            raw = reader.read_bytes(path, MAX_BYTES)
+        else:
+            raw = safefs.read_bytes(path, root if root is not None else path.parent, MAX_BYTES)
     except safefs.Unsafe as exc:
         return None, {}, [Problem(label, 0, "", exc.reason)]
     try:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -347,35 +345,13 @@ class Store:
         *,
         at_least: int = 4000,
     ) -> int:
-        """Parse the files a StatCache does not know yet in parallel processes, when there are many.
-
-        `files` are (key, path, stat), the key being "concept/persona" as read_cached makes it. A cold
-        `glossary status` on 10,000 concepts x 6 personas parses 60,000 files; one process per core
-        does it in about 1/cores of the time. Only from a process with a single thread (forking a
-        threaded one, such as `mkdocs serve`, is not safe), and only with at least `at_least` files
-        to parse; anything unexpected leaves the files to read_cached. Returns how many were parsed.
-        """
-        if cache is None or cache.file is None:
+        """Parse the files a StatCache does not know yet in parallel processes, when there are many
+        (StatCache.prefetch); `files` are (key, path, stat), the key being "concept/persona" as
+        read_cached makes it. A cold `glossary status` on 10,000 concepts x 6 personas parses 60,000
+        files. Returns how many were parsed."""
+        if cache is None:
             return 0
-        todo = [(key, path, st) for key, path, st in files if not cache.knows(key, st)]
-        workers = min(_cores(), 8)
-        if (
-            len(todo) < at_least
-            or workers < 2
-            or threading.active_count() > 1
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
-            return 0
-        size = -(-len(todo) // (workers * 4))
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        results = parse_in_processes([[path for _, path, _ in chunk] for chunk in chunks], derive, workers)
-        if results is None:
-            return 0
-        for chunk, parsed in zip(chunks, results):
-            for (key, _, st), value in zip(chunk, parsed):
-                if value is not None:
-                    cache.prefetched(key, st, value)
-        return len(todo)
+        return cache.prefetch(files, functools.partial(_parse_chunk, derive=derive), at_least=at_least)
 
 
 class _Failed(NamedTuple):
@@ -384,33 +360,24 @@ class _Failed(NamedTuple):
     error: StoreError
 
 
-def parse_for_status(path: str, derive: Callable[[dict[str, Any]], Any]) -> CachedRead:
+def parse_for_status(
+    path: str, derive: Callable[[dict[str, Any]], Any], reader: safefs.Confined | None = None
+) -> CachedRead:
     """What a StatCache keeps of one explanation file: its status record, and derive(front matter)."""
-    text = read_text(path)
+    text = read_text(path, reader)
     meta, body = split_front_matter(text, path)
     return (tuple(status_record(meta, body)), derive(meta))
-
-
-def parse_in_processes(chunks: list[list[str]], derive: Callable[[dict[str, Any]], Any], workers: int) -> list | None:
-    """_parse_chunk over every chunk in a pool of forked processes that this call starts and shuts down.
-
-    None when the pool failed (a worker that died, a result that would not pickle): the caller then
-    reads the files one by one."""
-    from concurrent.futures import ProcessPoolExecutor  # only a cold run over thousands of files needs it
-
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_parse_chunk, chunks, [derive] * len(chunks)))
-    except Exception:
-        return None
 
 
 def _parse_chunk(paths: list[str], derive: Callable[[dict[str, Any]], Any]) -> list:
     """parse_for_status over many files, in a worker process; None for a file to read again in the parent."""
     out: list = []
+    readers: dict[str, safefs.Confined] = {}  # by concepts folder: each folder's links resolved once
     for path in paths:
         try:
-            out.append(parse_for_status(path, derive))
+            concepts = _concepts_folder(path)
+            reader = readers.get(concepts) or readers.setdefault(concepts, safefs.Confined(concepts))
+            out.append(parse_for_status(path, derive, reader))
         except StoreError as exc:
             out.append(_Failed(exc))
         except Exception:
@@ -418,22 +385,23 @@ def _parse_chunk(paths: list[str], derive: Callable[[dict[str, Any]], Any]) -> l
     return out
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+def read_text(path: Path | str, reader: safefs.Confined | None = None) -> str:
+    """An explanation file's text: inside its concepts folder (no link out), UTF-8, bounded, BOM dropped.
 
-
-def read_text(path: Path | str) -> str:
-    """An explanation file's text: inside its concepts folder (no link out), UTF-8, bounded, BOM dropped."""
-    concepts = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+    `reader`: a safefs.Confined over that concepts folder, for many files in one pass."""
     try:
-        return safefs.read_text(path, concepts, MAX_BYTES)
+        if reader is not None:
+            return reader.read_text(path, MAX_BYTES)
+        return safefs.read_text(path, _concepts_folder(path), MAX_BYTES)
     except safefs.Unsafe as exc:
         raise StoreError(path, 0, exc.reason) from None
     except UnicodeDecodeError as exc:
         raise StoreError(path, 0, f"not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+
+
+def _concepts_folder(path: Path | str) -> str:
+    """The concepts folder of `concepts/<slug>/<persona>.md`, which no read may lead out of."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(path)))
 
 
 class _Dumper(yaml.SafeDumper):
