@@ -141,3 +141,13 @@ def test_the_cache_is_off_for_builds_and_when_asked(tmp_path, monkeypatch):
     assert preview.wanted("serve") and not preview.wanted("build") and not preview.wanted("gh-deploy")
     monkeypatch.setenv("GLOSSARY_PREVIEW_CACHE", "0")
     assert not preview.wanted("serve")
+
+
+def test_serve_leaves_out_the_plain_markdown_that_a_build_writes(session, tmp_path):
+    from kit import build
+
+    assert (session.site_dir / "llms.txt").is_file() and (session.site_dir / "glossary.json").is_file()
+    assert not list(session.site_dir.glob("concepts/*/index.md"))  # a thousand files again on every save
+    session.close()  # as `mkdocs serve` ends
+    built = build(session.config_file, tmp_path / "built")
+    assert "## LoRA (Low-Rank Adaptation), for:" in (built / "concepts" / "lora" / "index.md").read_text()

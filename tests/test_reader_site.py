@@ -10,10 +10,11 @@ from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
-from kit import SITE_CONCEPTS, SITE_GISTS, SITE_PERSONAS, build, edit_concept, write_site_glossary
+from kit import SITE_CONCEPTS, SITE_GISTS, SITE_PERSONAS, build, edit_concept, write_site_glossary, write_yaml
 
 PUBLISHED = sorted(slug for slug, data in SITE_CONCEPTS.items() if not data.get("draft"))
 ORDER = sorted(SITE_PERSONAS, key=lambda slug: SITE_PERSONAS[slug]["order"])
+NAMES = {slug: data["name"] for slug, data in SITE_PERSONAS.items()}
 HOSTILE = '</script><script>alert("x")</script> & <b>bold</b>'
 
 
@@ -103,6 +104,25 @@ def test_mentioned_in_lists_the_pages_that_link_a_concept(site):
     assert ("./", "LoRA (Low-Rank Adaptation)") not in items
 
 
+def test_mentioned_in_shows_a_dozen_pages_and_counts_the_rest(tmp_path):
+    root = tmp_path / "g"
+    config = write_site_glossary(root, missing=False)
+    for i in range(15):
+        title = f"Adapter topic {i:02d}"  # before every other title: the related concepts still come first
+        write_yaml(
+            root / "concepts" / f"topic-{i:02d}.yaml",
+            {"title": title, "summary": f"{title} for tests.", "definition": f"{title} builds on LoRA.", "draft": True},
+        )
+    page = article(read(build(config, tmp_path / "site"), "concepts/lora"))
+    section = page[page.index('id="mentioned-in"') :]
+    items = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', section)
+    # the hand-written guide, then the concept LoRA names as related, then the rest by title
+    assert [title for _, title in items] == ["Guide", "Fine-tuning", "Matrix rank"] + [
+        f"Adapter topic {i:02d}" for i in range(9)
+    ]
+    assert '<li class="glossary-mentioned-more">and 6 more</li>' in section
+
+
 def test_an_unknown_reference_fails_a_strict_build_naming_page_and_line(tmp_path):
     from generator.cli.main import main
 
@@ -170,7 +190,7 @@ def test_glossary_json_lists_every_published_concept_with_each_readers_gist(site
     assert list(readers) == ORDER
     assert readers["child"]["gist"] == SITE_GISTS["lora", "child"] and readers["physicist"]["gist"] is None
     assert readers["child"]["url"] == "https://example.org/test-glossary/concepts/lora/#child"
-    assert readers["child"]["markdown"] == "https://example.org/test-glossary/concepts/lora/child.md"
+    assert readers["child"]["markdown"] == "https://example.org/test-glossary/concepts/lora/index.md"
     fine_tuning = next(c for c in data["concepts"] if c["slug"] == "fine-tuning")
     assert [r["persona"] for r in fine_tuning["readers"]] == ["child", "physicist"]  # the lawyer's text is missing
 
@@ -180,13 +200,38 @@ def test_llms_txt_links_plain_markdown_of_each_readers_text(site):
     assert text.startswith("# Test Glossary\n")
     for slug in PUBLISHED:
         assert f"## {SITE_CONCEPTS[slug]['title']}" in text.replace("\\", "")
-    assert "(https://example.org/test-glossary/concepts/lora/child.md)" in text
-    assert "Attention" not in text  # a draft
-    lawyer = (site / "concepts" / "lora" / "lawyer.md").read_text(encoding="utf-8")
-    assert lawyer.startswith("# LoRA (Low-Rank Adaptation), for: Lawyer\n\n> An amending Act, &lt;b&gt;not&lt;/b&gt;")
+    assert (
+        "- [LoRA (Low-Rank Adaptation), for: Child](https://example.org/test-glossary/concepts/lora/index.md)" in text
+    )
+    assert "Attention" not in text and not (site / "concepts" / "attention" / "index.md").exists()  # a draft
+    plain = (site / "concepts" / "lora" / "index.md").read_text(encoding="utf-8")
+    assert plain.startswith(f"# LoRA (Low-Rank Adaptation)\n\n> {SITE_CONCEPTS['lora']['summary']}\n")
+    sections = plain.split("\n## ")[1:]
+    assert [s.split("\n")[0] for s in sections] == [f"LoRA (Low-Rank Adaptation), for: {NAMES[p]}" for p in ORDER]
+    lawyer = sections[ORDER.index("lawyer")]
+    assert lawyer.split("\n", 2)[2].startswith("> An amending Act, &lt;b&gt;not&lt;/b&gt;")
     assert "<script" not in lawyer and '&lt;script>alert("owned")' in lawyer  # the text's raw HTML is inert
     assert "`r < min(d, k)`" in lawyer  # code keeps its characters
     assert "amending Act" in lawyer and "Page: <https://example.org/test-glossary/concepts/lora/#lawyer>" in lawyer
+    assert not list((site / "concepts" / "lora").glob("*.md"))[1:]  # one file per concept
+
+
+def test_a_readers_own_headings_stay_under_its_section_in_the_plain_markdown():
+    from generator.site.machine import inert_markdown
+
+    text = "# Big\n\n## Smaller\n\n```\n# a comment in code\n```\n\n    # indented code\n#hashtag"
+    assert inert_markdown(text, demote=2).split("\n") == [
+        "### Big",
+        "",
+        "#### Smaller",
+        "",
+        "```",
+        "# a comment in code",
+        "```",
+        "",
+        "    # indented code",
+        "#hashtag",
+    ]
 
 
 def test_whats_new_page_and_atom_feed(tmp_path):

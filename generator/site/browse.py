@@ -36,14 +36,16 @@ def compare_panel(glossary: Glossary, language: str) -> str:
     )
 
 
-def mentions_section(mentions: list[tuple[str, str]], language: str) -> str:
-    """A concept page's "Mentioned in": (title, relative link) of every page that links to it."""
+def mentions_section(mentions: list[tuple[str, str]], language: str, more: int = 0) -> str:
+    """A concept page's "Mentioned in": (title, relative link) of the pages shown, and how many more link to it."""
     if not mentions:
         return ""
     s = strings(language)
     items = "".join(
         f'<li><a href="{html.escape(href, quote=True)}">{html.escape(title)}</a></li>' for title, href in mentions
     )
+    if more:
+        items += f'<li class="glossary-mentioned-more">{html.escape(s["mentioned_more"].format(count=more))}</li>'
     # data-search-exclude: Material's search plugin leaves the section out of the index, then drops the attribute.
     return (
         f'<h2 id="mentioned-in" data-search-exclude>{html.escape(s["mentioned_in"])}'

@@ -148,9 +148,10 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         by_pair: dict[str, dict] = {}
         pending, broken = [], []
         statuses = glossary_status(glossary, settings, store)
+        if self.preview is not None:
+            self.preview.reuse_texts(statuses)  # first: the gists below are then not read from disk again
         self.linker.gists = gists_of(statuses)
         if self.preview is not None:
-            self.preview.reuse_texts(statuses)
             self._start_preview(config)
         for status in statuses:
             by_pair.setdefault(status.concept, {})[status.persona] = status
@@ -352,7 +353,7 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         if entry is not None:
             entry.text = pagecache.linkable_text([self._html(f.markdown) for f in concept_page.fragments])
         self._mentioned(page, mentioned)
-        content = self.reader_controls(content)
+        content = self.reader_controls(content, page.file.src_uri)
         # Tab labels are words of their own in the page's text, not "ChildPhysicistLawyer".
         return self._tidy(content.replace("</label><label", "</label> <label"))
 
@@ -430,7 +431,11 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
 
     # The preview's cache (site/preview.py) first and last: it keeps the index entries made here.
     on_page_context = CombinedEvent(
-        _before_search, ReaderHooks.fill_mentions, ReaderHooks.index_by_reader, _after_search
+        _before_search,
+        ReaderHooks.fill_mentions,
+        ReaderHooks.show_search_view,
+        ReaderHooks.index_by_reader,
+        _after_search,
     )
 
     @event_priority(-100)  # the page as every plugin left it, for the preview's cache
@@ -458,11 +463,14 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
             index = Path(config.site_dir) / "search" / "search_index.json"
             if search_ja.segment_index_file(index):
                 log.debug("segmented the search index for Japanese with Janome")
-        if self.preview is not None:
+        # Under `mkdocs serve` no plain Markdown per concept: MkDocs empties the site on every save, and
+        # writing a thousand files again cost more than the rest of a fast rebuild (docs/performance.md).
+        markdown = self.preview is None
+        machine.write_all(config, self.glossary, self.by_pair, self.site.language, machine.FEED, markdown)
+        if self.preview is not None:  # after everything this build asked the preview to remember
             built = {f"concepts/{slug}.md" for slug in self.glossary.concepts} | {"concepts/index.md"}
             rebuilt, reused = self.preview.end(built | {f"for/{slug}.md" for slug in self.glossary.personas})
             log.info("fast preview: %d page(s) built, %d unchanged page(s) reused", rebuilt, reused)
-        machine.write_all(config, self.glossary, self.by_pair, self.site.language, machine.FEED)
         if self.site.languages and self.edition is None:
             editions.build_others(config, self.site)
 

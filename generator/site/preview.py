@@ -51,6 +51,8 @@ class Edition:
         self.rendered: dict[str, str] = {}  # Markdown of a text -> its HTML
         self.openings: dict[str, str] = {}  # Markdown of a text -> its opening words on reader pages
         self.used: set[str] = set()
+        self.memos: dict[str, dict] = {}  # kind -> key -> what was made from it (see remembered)
+        self.memos_used: dict[str, set] = {}
 
 
 class Preview:
@@ -67,6 +69,7 @@ class Preview:
         gc.disable()
         self.current = self.editions.setdefault(language, Edition())
         self.current.used = set()
+        self.current.memos_used = {}
         self.current.pages_next = {}
 
     def start_pages(self, config_file: Path, extra: Any, names: dict[str, str], summaries: dict[str, str]) -> None:
@@ -80,6 +83,10 @@ class Preview:
         edition.pages, edition.pages_next = edition.pages_next, {}
         edition.openings = {m: o for m, o in edition.openings.items() if m in edition.used}
         edition.rendered = {m: h for m, h in edition.rendered.items() if m in edition.used}
+        edition.memos = {
+            kind: {k: v for k, v in table.items() if k in edition.memos_used.get(kind, ())}
+            for kind, table in edition.memos.items()
+        }
         gc.enable()
         return edition.cache.misses, edition.cache.hits
 
@@ -135,6 +142,16 @@ class Preview:
         if known is None:
             known = edition.rendered[markdown] = render(markdown)
         return known
+
+    def remembered(self, kind: str, key, make):
+        """What `make()` gave for `key` in the last build (a reader's search text, a concept's plain
+        Markdown): kept while each build asks for it."""
+        edition = self.current
+        edition.memos_used.setdefault(kind, set()).add(key)
+        table = edition.memos.setdefault(kind, {})
+        if key not in table:
+            table[key] = make()
+        return table[key]
 
     def opening(self, markdown: str, make) -> str:
         edition = self.current

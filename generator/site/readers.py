@@ -26,6 +26,9 @@ TABS_RE = re.compile(
     r'<div class="tabbed-set tabbed-alternate"'
 )  # the readers' tabs, the one tab set of a concept page
 log = get_plugin_logger("generator.site.plugin")
+# A concept named on 150 pages lists a dozen and counts the rest: the list stays readable and a
+# page's size stays flat as the glossary grows.
+MENTIONS_SHOWN = 12
 
 
 def gists_of(statuses) -> dict[tuple[str, str], str]:
@@ -54,11 +57,18 @@ class ReaderHooks:
         for problem in refs.check(files, self.glossary, self.linker.owner, self.site.root, strict=config.strict):
             log.warning(problem)
 
-    def reader_controls(self, content: str) -> str:
-        """A concept page's compare panel, and the class that makes its tabs the readers' chooser."""
+    def reader_controls(self, content: str, uri: str) -> str:
+        """A concept page's compare panel, and the class that makes its tabs the readers' chooser; keeps the
+        page as the search plugin needs it: the title, then everything from the Definition on."""
+        head, found, tail = content.partition(f"<p>{pages.placeholder(self.nonce, pages.COMPARE)}</p>")
+        if not found:
+            return content
+        if "</h1>" in head:
+            # The tabs are indexed as one entry per reader (index_by_reader), so the search plugin
+            # need not parse them as part of the page: that was half its time on a concept page.
+            self.search_views[uri] = head[: head.index("</h1>") + len("</h1>")] + tail
         compare = browse.compare_panel(self.glossary, self.site.language) if len(self.glossary.personas) > 1 else ""
-        content = content.replace(f"<p>{pages.placeholder(self.nonce, pages.COMPARE)}</p>", compare, 1)
-        return TABS_RE.sub('<div class="tabbed-set tabbed-alternate glossary-tabs"', content, count=1)
+        return TABS_RE.sub('<div class="tabbed-set tabbed-alternate glossary-tabs"', head + compare + tail, count=1)
 
     def start_readers(self, by_pair: dict) -> None:
         """A new build: its pairs, no mention or reader text seen yet, and every reader's gist for the linker."""
@@ -71,6 +81,9 @@ class ReaderHooks:
         self.page_mentions: dict[str, tuple[str, str, bool, frozenset]] = (
             getattr(self, "page_mentions", {}) if serving else {}
         )
+        self.linking_pages: dict[str, list[str]] | None = None
+        self.search_views: dict[str, str] = {}  # source path -> the concept page the search plugin indexes
+        self.full_contents: dict[str, str] = {}  # source path -> the page, while the search plugin reads its view
 
     def _link_hand_written(self, content: str, page: Page, files: Files) -> str:
         """A page from docs/: each concept's first mention linked; `[[...]]` links get their tooltip."""
@@ -84,6 +97,16 @@ class ReaderHooks:
         """What a page links to, kept by its source path: (url, title, hand-written, concepts)."""
         title = html.unescape(page.title or page.url)
         self.page_mentions[page.file.src_uri] = (page.url, title, hand_written(page), frozenset(slugs))
+        self.linking_pages = None
+
+    def _pages_linking(self, slug: str) -> list[str]:
+        """The source paths of the pages that link to a concept (an index built once all pages are rendered)."""
+        if self.linking_pages is None:
+            self.linking_pages = {}
+            for uri, mention in self.page_mentions.items():
+                for target in mention[3]:
+                    self.linking_pages.setdefault(target, []).append(uri)
+        return self.linking_pages.get(slug, [])
 
     def _tab_line(self, explanation, persona: str, page: Page, concept_page: pages.ConceptPage | None) -> str:
         """Under a reader's text: who wrote it and when, the check, copy a link to it, report a problem."""
@@ -104,13 +127,37 @@ class ReaderHooks:
         """Every page is rendered by now, so a concept page's "Mentioned in" is complete."""
         concept_page = self.concept_pages.get(page.file.src_uri)
         if concept_page is not None and page.content:
-            slug = concept_page.concept.slug
-            linking = [m for uri, m in self.page_mentions.items() if slug in m[3] and uri != page.file.src_uri]
-            ordered = sorted(linking, key=lambda m: (not m[2], pages.sort_key(m[1])))
-            section = browse.mentions_section(
-                [(title, get_relative_url(url, page.url)) for url, title, _, _ in ordered], self.site.language
+            concept = concept_page.concept
+            related = {f"concepts/{slug}.md" for slug in concept.related}
+            uris = [uri for uri in self._pages_linking(concept.slug) if uri != page.file.src_uri]
+            # Hand-written pages first, then the concepts this one names as related, then by title.
+            uris.sort(
+                key=lambda uri: (
+                    not self.page_mentions[uri][2],
+                    uri not in related,
+                    pages.sort_key(self.page_mentions[uri][1]),
+                )
             )
-            page.content = page.content.replace(f"<p>{pages.placeholder(self.nonce, pages.MENTIONS)}</p>", section, 1)
+            shown = [self.page_mentions[uri] for uri in uris[:MENTIONS_SHOWN]]
+            section = browse.mentions_section(
+                [(title, get_relative_url(url, page.url)) for url, title, _, _ in shown],
+                self.site.language,
+                more=len(uris) - len(shown),
+            )
+            mentions = f"<p>{pages.placeholder(self.nonce, pages.MENTIONS)}</p>"
+            page.content = page.content.replace(mentions, section, 1)
+            view = self.search_views.get(page.file.src_uri)
+            if view is not None:
+                self.search_views[page.file.src_uri] = view.replace(mentions, section, 1)
+        return context
+
+    @event_priority(40)  # after "Mentioned in" is filled, before the search plugin indexes the page
+    def show_search_view(self, context, page: Page, config: MkDocsConfig, nav):
+        """The search plugin reads the page without its readers' tabs; index_by_reader puts them back."""
+        view = self.search_views.pop(page.file.src_uri, None)
+        if view is not None and page.content and search.search_index_of(config.plugins) is not None:
+            self.full_contents[page.file.src_uri] = page.content
+            page.content = self._tidy(view)
         return context
 
     @event_priority(-50)  # after the search plugin indexed the page
@@ -118,14 +165,25 @@ class ReaderHooks:
         concept_page = self.concept_pages.get(page.file.src_uri)
         index = search.search_index_of(config.plugins)
         uri = page.file.src_uri
+        full = self.full_contents.pop(uri, None)
+        if full is not None:
+            page.content = search.without_search_attributes(full)
         if uri not in self.readers and getattr(page, "cached", None) is not None:
             self.readers[uri] = self.readers_before.get(uri, [])  # the preview reused the page: its texts are the same
         if concept_page is not None and index is not None:
             concept = concept_page.concept
             label = pages.strings(self.site.language)["search_for"]
             preface = " ".join([concept.summary, *concept.aliases])
-            search.index_by_reader(index, page.url, concept.title, preface, self.readers.get(uri, []), label)
+            search.index_by_reader(
+                index, page.url, concept.title, preface, self.readers.get(uri, []), label, self._search_text
+            )
         return context
+
+    def _search_text(self, reader: search.ReaderText) -> str:
+        """A reader's search entry text; under `mkdocs serve`, parsed once while the text stays the same."""
+        if self.preview is None:
+            return search.entry_text(reader)
+        return self.preview.remembered("search", (reader.gist, reader.html), lambda: search.entry_text(reader))
 
     def _render(
         self,
@@ -141,6 +199,7 @@ class ReaderHooks:
         language = self.site.language
         body = self._html(fragment.markdown)
         in_tab = fragment.kind in ("explanation", "missing")
+        unlinked = body  # what search indexes: links add no words, only tags and tooltips to parse
         if concept_page is not None and files is not None and self.linker is not None:
             body = self.linker.link(
                 body,
@@ -156,7 +215,7 @@ class ReaderHooks:
             explanation = fragment.explanation
             if readers is not None:
                 name = self.glossary.personas[fragment.persona].name
-                readers.append(search.ReaderText(fragment.persona, name, explanation.gist, body))
+                readers.append(search.ReaderText(fragment.persona, name, explanation.gist, unlinked))
             gist = f'<p class="glossary-gist">{html.escape(explanation.gist)}</p>' if explanation.gist else ""
             line = self._tab_line(explanation, fragment.persona, page, concept_page)
             return f'<div class="glossary-explanation" data-persona="{persona}">{gist}{body}<p class="glossary-provenance">{line}</p></div>'

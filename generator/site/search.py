@@ -15,6 +15,7 @@ the indexed title would make a search for "accountant" list every concept again.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 
@@ -41,10 +42,15 @@ def search_index_of(plugins) -> object | None:
     return None
 
 
-def index_by_reader(index, page_url: str, title: str, preface: str, readers: list[ReaderText], label: str) -> None:
-    """Replace the page's first entry text with `preface` (plain text) and add one entry per reader after it."""
+def index_by_reader(
+    index, page_url: str, title: str, preface: str, readers: list[ReaderText], label: str, text_of=None
+) -> None:
+    """Replace the page's first entry text with `preface` (plain text) and add one entry per reader after it
+    (its text made by `text_of`, by default as Material's search plugin makes it)."""
+    text_of = text_of or entry_text
     entries = index.entries
-    first = next((i for i, entry in enumerate(entries) if entry.get("location") == page_url), None)
+    # The search plugin has just appended the page's entries: look from the end.
+    first = next((i for i in range(len(entries) - 1, -1, -1) if entries[i].get("location") == page_url), None)
     if first is None:
         return
     page_entry = entries[first]
@@ -54,7 +60,7 @@ def index_by_reader(index, page_url: str, title: str, preface: str, readers: lis
         entry = {
             "location": f"{page_url}#{reader.persona}",
             "title": f'{html.escape(title, quote=False)}<span class="glossary-search-reader" data-glossary-reader="{html.escape(label.format(name=reader.name), quote=True)}"></span>',
-            "text": _text(reader),
+            "text": text_of(reader),
         }
         if "tags" in page_entry:
             entry["tags"] = list(page_entry["tags"])
@@ -62,7 +68,15 @@ def index_by_reader(index, page_url: str, title: str, preface: str, readers: lis
     entries[first + 1 : first + 1] = added
 
 
-def _text(reader: ReaderText) -> str:
+SEARCH_ATTRIBUTE = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")  # as Material's search plugin strips them
+
+
+def without_search_attributes(content: str) -> str:
+    """A page as the search plugin leaves it after indexing (it strips its own attributes)."""
+    return SEARCH_ATTRIBUTE.sub("", content) if "data-search-" in content else content
+
+
+def entry_text(reader: ReaderText) -> str:
     """The entry's text as Material's search plugin writes it: the gist first, then the explanation."""
     from material.plugins.search.plugin import Parser
 
