@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 from mkdocs.utils import get_relative_url
 
 from generator.inputs.schemas import Concept, Glossary
-from generator.site import browse, pages
+from generator.site import pages
 from generator.texts.sanitize import clean_markdown
 from generator.texts.status import MISSING
 
@@ -124,9 +124,11 @@ def head(config, page_url: str, feed_name: str, concept: Concept | None) -> str:
     return out
 
 
-def write_all(config, glossary: Glossary, by_pair: dict, language: str, feed_name: str, markdown: bool = True) -> None:
-    """glossary.json, llms.txt and (unless told not to) each concept's plain Markdown; the Atom feed when
-    site_url is set."""
+def write_all(
+    config, glossary: Glossary, by_pair: dict, language: str, feed_name: str, changes: list, markdown: bool = True
+) -> None:
+    """glossary.json, llms.txt and (unless told not to) each concept's plain Markdown; the Atom feed of
+    `changes` (What's new) when site_url is set."""
     site = Path(config.site_dir)
     urls = Urls(config.site_url)
     s = pages.strings(language)
@@ -139,7 +141,6 @@ def write_all(config, glossary: Glossary, by_pair: dict, language: str, feed_nam
     _write(site / GLOSSARY_JSON, glossary_json(config.site_name, config.site_url, language, entries))
     _write(site / LLMS_TXT, llms_txt(config.site_name, config.site_description, s["plain_markdown"], entries))
     if config.site_url:
-        changes = browse.changes(glossary, by_pair)[:FEED_LENGTH]
         title = f"{config.site_name}: {s['whats_new_title']}"
         _write(
             site / feed_name,

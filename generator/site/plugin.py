@@ -466,7 +466,7 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
         # Under `mkdocs serve` no plain Markdown per concept: MkDocs empties the site on every save, and
         # writing a thousand files again cost more than the rest of a fast rebuild (docs/performance.md).
         markdown = self.preview is None
-        machine.write_all(config, self.glossary, self.by_pair, self.site.language, machine.FEED, markdown)
+        machine.write_all(config, self.glossary, self.by_pair, self.site.language, machine.FEED, self.changes, markdown)
         if self.preview is not None:  # after everything this build asked the preview to remember
             built = {f"concepts/{slug}.md" for slug in self.glossary.concepts} | {"concepts/index.md"}
             rebuilt, reused = self.preview.end(built | {f"for/{slug}.md" for slug in self.glossary.personas})

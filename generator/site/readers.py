@@ -46,7 +46,7 @@ class ReaderHooks:
     def add_reader_pages(self, files: Files, config: MkDocsConfig) -> None:
         """What's new, and the check of every `[[...]]` reference (a strict build stops here)."""
         feed = f"{config.site_url.rstrip('/')}/{machine.FEED}" if config.site_url else None
-        changes = browse.changes(self.glossary, self.by_pair)[: machine.FEED_LENGTH]
+        changes = self.changes = browse.changes(self.glossary, self.by_pair)[: machine.FEED_LENGTH]
         self._add(
             files,
             config,

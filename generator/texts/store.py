@@ -66,8 +66,12 @@ class Explanation:
         return self.source == "generated" and recorded is not None and recorded != self.current_body_sha256()
 
     def current_body_sha256(self) -> str:
-        """The hash of the body as it is now (edits included)."""
-        return body_hash(self.body)
+        """The hash of the body as it is now (edits included); computed again only when the body changed."""
+        body = self.body
+        known = self.__dict__.get("_body_sha256")  # a page asks for it four times per text
+        if known is None or known[0] is not body:
+            known = self.__dict__["_body_sha256"] = (body, body_hash(body))
+        return known[1]
 
     @property
     def curated(self) -> bool:
