@@ -212,6 +212,44 @@ def test_the_bounded_yaml_loader_gives_what_yaml_gives(tmp_path):
         assert str(ours.value) == str(theirs.value)
 
 
+def test_libyaml_s_own_composer_gives_what_the_checked_one_gives(monkeypatch):
+    """safeyaml.load composes with libyaml when the checks pass on its tree; the checked composer's answer otherwise."""
+    rng = random.Random(11)
+    documents = [
+        yaml.safe_dump(_random_meta(rng), sort_keys=False, allow_unicode=True, default_flow_style=flow)
+        for flow in (False, True, None)
+        for _ in range(300)
+    ]
+    documents += [
+        "a: 1\na: 2\n",  # a repeated key
+        "x: &a 1\ny: *a\n",  # an anchor and an alias
+        "a: &a [x]\n",  # an anchor alone
+        "[" * 40 + "]" * 40,  # nested too deep
+        "- " * 17 + "x\n",
+        "- " * 16 + "x\n",
+        "? [a]\n: b\n",  # a list as a key
+        "s: !!set {a, b}\nd: 2026-01-01\nt: !!str 1\n",
+        "a: b: c\n",  # not YAML
+        "",
+        "title: " + "- " * 3000 + "\n",  # too many indicators to compose unchecked
+    ]
+    fast = 0
+
+    def outcome(text):
+        try:
+            return safeyaml.load(text)
+        except yaml.YAMLError as exc:
+            return type(exc), str(exc)
+
+    for text in documents:
+        fast += safeyaml._composed_by_libyaml(text) is not None
+        mine = outcome(text)
+        with monkeypatch.context() as m:
+            m.setattr(safeyaml, "_CLoader", None)
+            assert outcome(text) == mine, text
+    assert fast >= 850, "documents without anchors, repeated keys or deep nesting take libyaml's composer"
+
+
 # --------------------------------------------------------------------------- the stat cache
 
 

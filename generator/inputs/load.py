@@ -59,6 +59,8 @@ def _load_glossary(root: Path, concepts_dir: str, personas_dir: str, languages: 
     # checks across files would find none either.
     unchanged = not problems and cache.enabled and cache.all_hits()
     if not unchanged:
+        _raw_of_cached(raw, Concept)
+        _raw_of_cached(personas_raw, Persona)
         problems += _related_problems(raw, {f.stem for f in concept_files}, concepts_dir)
         problems += _cross_file_problems(glossary, raw, {stem: lines for stem, (_, lines) in personas_raw.items()})
     if languages:
@@ -172,6 +174,22 @@ class _Loaded(NamedTuple):
     related: str | None = None  # its `related` input hash, as the last run worked it out
 
 
+class _Cached(NamedTuple):
+    """A file from the stat cache, in place of its raw data until the checks across files need it."""
+
+    valid: Any
+    path: str
+
+
+def _raw_of_cached(raw: dict, model: type[BaseModel]) -> None:
+    """What the checks across files need of a cached file's raw data: a concept's related slugs (the
+    same, stripped), and the lines of its keys when a problem names one."""
+    for stem, value in raw.items():
+        if type(value) is _Cached:
+            related = {"related": list(value.valid.related)} if model is Concept else {}
+            raw[stem] = (related, KeyLines(path=value.path))
+
+
 PARALLEL_AT_LEAST = 1000  # files the stat cache does not know before a cold run parses them in a process per core
 
 
@@ -233,13 +251,12 @@ def _load_one(
             st = os.stat(file.path)
         except OSError:
             st = None
-        # Known from the last run (unchanged since), or else parsed just now by _prefetch.
-        unchanged = st is not None and cache.knows(key, st)
         hit = cache.get(key, st) if st is not None else None
         if hit is not None:  # this file parsed and validated before, and has not changed since
             valid, digest, related = hit
-            # All the cross-file checks need of a valid file's raw data: its related slugs (the same, stripped).
-            raw[stem] = ({"related": list(valid.related)} if model is Concept else {}, KeyLines(path=file.path))
+            # Known from the last run (unchanged since), or else parsed just now by _prefetch.
+            unchanged = cache.entries.get(key, (None, None))[1] is hit
+            raw[stem] = _Cached(valid, file.path)  # its raw data, when the checks across files need it (_raw_of_cached)
             return _Loaded(valid, key, st, unchanged, digest, related)
     data, lines, found = read_yaml(Path(file.path), label, file.root)
     problems += found

@@ -10,7 +10,9 @@ is built, with the line it is on:
 - a key given twice in one mapping (YAML would silently keep the last one).
 
 libyaml scans and parses; PyYAML's composer, with these checks, builds the node tree (about a
-quarter slower than libyaml's own composer, which cannot be checked as it goes).
+quarter slower than libyaml's own composer, which cannot be checked as it goes). A document with no
+`&` and few indicators (so no anchor and no deep nesting) is composed by libyaml itself and kept
+when its tree passes the same checks; any other goes the checked way, which names the problem.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 try:  # libyaml: the same YAML, parsed about ten times faster
+    from yaml import CSafeLoader as _CLoader
     from yaml._yaml import CParser as _FastParser
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _FastParser = None
+    _FastParser = _CLoader = None
 
 MAX_DEPTH = 16  # a concept file needs 4 (translations: {ja: {facts: [...]}})
 
@@ -135,6 +138,13 @@ def load(text: str) -> Any:
 
     libyaml parses; a document it rejects gets the pure-Python parser's answer or error (they
     differ on a few characters), with the same checks."""
+    checked = _composed_by_libyaml(text)
+    if checked is not None:
+        loader, node = checked
+        try:
+            return _build(loader, node)
+        finally:
+            loader.dispose()
     if _FastLoader is not None:
         try:
             return _load(_FastLoader, text)
@@ -146,6 +156,54 @@ def load(text: str) -> Any:
         return _load(_PureLoader, text)
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise Refused(1, f"nested more than {MAX_DEPTH} levels deep") from None
+
+
+# Every collection in a document starts at an indicator of its own (a `-`, `?`, `:`, `[` or `{`), so
+# a document with fewer of them cannot nest deeper: libyaml's composer (recursive C) then builds it
+# safely, and the checks run on its node tree.
+_INDICATORS_AT_MOST = 2000
+
+
+def _composed_by_libyaml(text: str):
+    """(loader, node tree) of a document libyaml's own composer builds (several times faster than
+    the checked composer), when it passes the same checks; None for the checked path to decide:
+    anchors or aliases (no `&` in the text: none), an empty or invalid document, too many
+    indicators to rule out deep nesting, nesting deeper than MAX_DEPTH, a repeated key."""
+    if _CLoader is None or "&" in text:
+        return None
+    if sum(text.count(c) for c in "-?:[{") > _INDICATORS_AT_MOST:
+        return None
+    loader = _CLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and _passes(node, 0):
+            return loader, node
+    except yaml.YAMLError:
+        pass
+    loader.dispose()
+    return None
+
+
+def _passes(node, depth: int) -> bool:
+    """Whether _Guard would compose this tree: no collection deeper than MAX_DEPTH, no scalar key twice in a mapping."""
+    kind = type(node)
+    if kind is ScalarNode:
+        return True
+    depth += 1
+    if depth > MAX_DEPTH:
+        return False
+    if kind is SequenceNode:
+        return all(_passes(item, depth) for item in node.value)
+    seen = set()
+    for key, value in node.value:
+        if type(key) is ScalarNode:
+            name = (key.tag, key.value)
+            if name in seen:
+                return False
+            seen.add(name)
+        if not (_passes(key, depth) and _passes(value, depth)):
+            return False
+    return True
 
 
 def _load(loader_class, text: str) -> Any:

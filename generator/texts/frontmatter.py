@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -86,6 +87,7 @@ _NOT_PLAIN_TEXT = re.compile("[^\x09\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-
 _NO = object()
 
 
+@functools.lru_cache(maxsize=4096)  # most values recur from file to file (source, model, date, input hashes)
 def _scalar(value: str) -> Any:
     if value[0] == "'":
         inner = value[1:-1]

@@ -35,7 +35,7 @@ FRESH, STALE, MISSING, CURATED, REVIEW, ORPHAN, DRAFT, BROKEN = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class PairStatus:
     """Where one (concept, persona) pair stands, and why."""
 
@@ -163,51 +163,49 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
         max_tokens=settings.max_tokens,
         language=settings.language,
     )
-    personas = [(p.slug, store.file_name(p.slug), persona_digest(p)) for p in glossary.ordered_personas()]
+    # Each persona's file name and hash, and the end of its pairs' keys: store.key(concept, persona) == concept + end.
+    personas = [
+        (p.slug, store.file_name(p.slug), persona_digest(p), store.key("", p.slug)) for p in glossary.ordered_personas()
+    ]
     # One cache per language: a run over one edition keeps only the entries it saw.
     cache = StatCache.for_root(settings.root, "explanations" + (f"-{store.language}" if store.language else ""))
     listing = store.listing(cache)
     root = os.fspath(store.root)
     read = store.read_cached
     concepts = sorted(glossary.concepts)
-    # Every file's stat first: a cold run (many files the cache does not know) parses them in parallel.
-    found: list[tuple[str, os.stat_result] | None] = []
-    stat = os.stat
-    for concept in concepts:
-        names = () if glossary.concepts[concept].draft else listing.get(concept, ())
-        for _, file_name, _ in personas:
-            if file_name in names:
-                path = f"{root}/{concept}/{file_name}"
-                try:
-                    found.append((path, stat(path)))
-                    continue
-                except OSError:
-                    pass
-            found.append(None)
-    if cache.enabled and len(found) + len(listing) - len(cache.entries) >= PARALLEL_AT_LEAST:
+    drafts = {slug for slug, concept in glossary.concepts.items() if concept.draft}
+    found = None
+    if cache.enabled and len(concepts) * len(personas) + len(listing) - len(cache.entries) >= PARALLEL_AT_LEAST:
+        # Many files the cache may not know (a cold run): every file's stat first, to parse them in parallel.
+        found = [
+            _stat_pair(root, concept, file_name, () if concept in drafts else listing.get(concept, ()))
+            for concept in concepts
+            for _, file_name, _, _ in personas
+        ]
         files = [
             (store.key(concept, persona), *where)
-            for where, (concept, (persona, _, _)) in zip(found, ((c, p) for c in concepts for p in personas))
+            for where, (concept, (persona, _, _, _)) in zip(found, ((c, p) for c in concepts for p in personas))
             if where is not None
         ]
         store.prefetch(files, cache, _consistent, at_least=PARALLEL_AT_LEAST)
     statuses = []
     append = statuses.append
-    where = iter(found)
+    where = iter(found) if found is not None else None
     # The hit path of store.read_cached and StatCache.get, inlined: it runs for every pair (60,000 at 10,000 x 6).
     entries, seen = cache.entries, cache.seen
     cached_explanation = StoredExplanation.cached
     digests = all_concept_digests(glossary)
     for concept in concepts:
         concept_hashes = digests[concept]
-        for persona, _file_name, persona_hash in personas:
+        names = () if concept in drafts else listing.get(concept, ())
+        for persona, file_name, persona_hash, key_end in personas:
             inputs = assemble(concept_hashes, persona_hash, site)
-            file = next(where)
+            file = next(where) if where is not None else _stat_pair(root, concept, file_name, names)
             if file is None:
                 append(_status(glossary, concept, persona, inputs, _nothing))
                 continue
             path, st = file
-            key = store.key(concept, persona)
+            key = concept + key_end
             hit = entries.get(key)
             if hit is not None and hit[0] == hash(
                 (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
@@ -243,11 +241,25 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
     return statuses
 
 
+def _stat_pair(root: str, concept: str, file_name: str, names) -> tuple[str, os.stat_result] | None:
+    """The path and stat of a pair's file, None when its concept's folder lists no such file (or it is gone since)."""
+    if file_name not in names:
+        return None
+    path = f"{root}/{concept}/{file_name}"
+    try:
+        return path, os.stat(path)
+    except OSError:
+        return None
+
+
 def _orphans(glossary: Glossary, settings: Settings, store: Store, listing: dict[str, list[str]]) -> list[PairStatus]:
     """Files no pair of this edition reads: no such concept or persona, a persona of other languages, a language the site lacks."""
     out = []
     everyone = (glossary.source or glossary).personas
+    read = {store.file_name(persona) for persona in glossary.personas}  # the files of a concept's pairs
     for concept, names in listing.items():
+        if concept in glossary.concepts and read.issuperset(names):
+            continue  # the usual folder: only its pairs' files
         for file_name in names:
             persona = store.persona_of(file_name)
             if persona is None:
