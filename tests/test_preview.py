@@ -151,3 +151,24 @@ def test_serve_leaves_out_the_plain_markdown_that_a_build_writes(session, tmp_pa
     session.close()  # as `mkdocs serve` ends
     built = build(session.config_file, tmp_path / "built")
     assert "## LoRA (Low-Rank Adaptation), for:" in (built / "concepts" / "lora" / "index.md").read_text()
+
+
+def test_a_rebuild_rewrites_concept_pages_in_place_and_drops_what_is_gone(session, caplog):
+    root, site = session.config_file.parent, session.site_dir
+    lora = (site / "concepts" / "lora" / "index.html").stat().st_ino
+    (site / "concepts" / "lora" / "stale.txt").write_text("from an earlier build")
+    (root / "concepts" / "fine-tuning.yaml").unlink()
+    for text in (root / "concepts" / "fine-tuning").iterdir():
+        text.unlink()
+    (root / "concepts" / "fine-tuning").rmdir()
+    for slug in ("lora", "matrix-rank"):
+        path = root / "concepts" / f"{slug}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["related"] = [r for r in data.get("related", []) if r != "fine-tuning"]
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    session.build()
+    assert (site / "concepts" / "lora" / "index.html").stat().st_ino == lora  # the folder was kept, the page rewritten
+    assert not (site / "concepts" / "fine-tuning").exists() and not (site / "concepts" / "lora" / "stale.txt").exists()
+    assert not list(site.parent.glob(".glossary-kept-*"))
+    edited = session.files()
+    assert session.without_cache() == edited

@@ -140,8 +140,14 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
                 return persona.slug
         return re.sub(r"[^\w]+", sep, text.lower()).strip(sep)
 
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        if self.preview is not None:
+            self.preview.keep_concept_folders(config.site_dir)
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         settings, glossary = self.site, self.glossary
+        if self.preview is not None:
+            self.preview.restore_concept_folders(config.site_dir, glossary.concepts)
         self._refuse_links_out(files, config)
         self.own_titles = editions.localise_files(files, config, settings) if settings.languages else set()
         store = Store(settings.concepts_path, settings.suffix)
@@ -475,6 +481,8 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
             editions.build_others(config, self.site)
 
     def on_shutdown(self) -> None:
+        if self.preview is not None:
+            self.preview.drop_kept()
         self.preview = None  # the session is over (in one process, the next may be another site's)
 
     def on_build_error(self, error: Exception) -> None:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,19 @@ from generator.site import pagecache
 def wanted(command: str) -> bool:
     """Fast preview for `mkdocs serve` unless GLOSSARY_PREVIEW_CACHE=0."""
     return command == "serve" and os.environ.get("GLOSSARY_PREVIEW_CACHE", "1") != "0"
+
+
+def _keep_only_pages(folder: Path, slugs, depth: int) -> None:
+    """Leave in `concepts/` only its index.html and the folders of current concepts with their index.html."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if depth and entry.name in slugs:
+                    _keep_only_pages(Path(entry.path), (), depth - 1)
+                else:
+                    shutil.rmtree(entry.path)
+            elif entry.name != "index.html":
+                os.unlink(entry.path)
 
 
 class Edition:
@@ -62,6 +77,7 @@ class Preview:
         self.editions: dict[str, Edition] = {}
         self.bytecode = pagecache.MemoryBytecodeCache()
         self.current = Edition()
+        self.kept: Path | None = None  # the concept pages' folders while MkDocs empties the site
 
     # -- a build
 
@@ -92,6 +108,37 @@ class Preview:
 
     def failed(self) -> None:
         gc.enable()
+        self.drop_kept()
+
+    # -- the site folder: MkDocs empties it before every build and writes every page again. Making a
+    # thousand folders and files costs more than the rest of a rebuild on some disks, so the concept
+    # pages' folders are moved aside while it does and put back: each page is then rewritten in place.
+
+    def keep_concept_folders(self, site_dir: str) -> None:
+        """Before MkDocs empties the site folder: move `concepts/` aside (beside the site folder)."""
+        self.drop_kept()
+        folder = Path(site_dir) / "concepts"
+        if folder.is_dir() and not folder.is_symlink():
+            kept = Path(tempfile.mkdtemp(prefix=".glossary-kept-", dir=Path(site_dir).parent))
+            os.replace(folder, kept / "concepts")
+            self.kept = kept
+
+    def restore_concept_folders(self, site_dir: str, slugs) -> None:
+        """Once MkDocs has emptied it: `concepts/` back, without the folders of concepts that are gone and
+        without any file but the pages MkDocs writes again."""
+        kept, self.kept = self.kept, None
+        if kept is None:
+            return
+        target = Path(site_dir) / "concepts"
+        if not target.exists():
+            os.replace(kept / "concepts", target)
+            _keep_only_pages(target, slugs, depth=1)
+        shutil.rmtree(kept, ignore_errors=True)
+
+    def drop_kept(self) -> None:
+        kept, self.kept = self.kept, None
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
 
     def linker(self, terms: list, make):
         """The last build's linker while the terms are the same (compiling its pattern takes a while)."""
