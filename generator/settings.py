@@ -71,6 +71,8 @@ class PluginConfig(base.Config):
     """Start no new request once this many dollars are spent, 0 or more (`--max-cost` overrides it)."""
     edit_branch = c.Type(str, default="main")
     """The branch the pages' edit links point to."""
+    links_per_text = c.Type(int, default=8)
+    """Concepts linked at most in one text of a concept page (each at its first mention): more is noise; 0 links none."""
     allow_pending = c.Type(bool, default=False)
     """A strict build lists pairs still waiting for their text instead of failing (`glossary build --allow-pending`)."""
     examples = c.Type(int, default=2)
@@ -127,6 +129,8 @@ def _coerce(kind: type, raw: str) -> Any:
 def rule_problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every option whose value breaks a rule, with what is wrong: (option, message)."""
     problems = []
+    if values["links_per_text"] < 0:
+        problems.append(("links_per_text", f"must be 0 or more, not {values['links_per_text']}"))
     if not 1 <= values["jobs"] <= 256:
         problems.append(("jobs", f"must be from 1 to 256, not {values['jobs']}"))
     if values["max_tokens"] < 16:
@@ -196,6 +200,7 @@ class Settings:
     prices: dict
     max_cost: float | None
     edit_branch: str
+    links_per_text: int
     allow_pending: bool
     examples: int
     service_tier: str

@@ -57,6 +57,15 @@ def test_texts_of_one_page_write_each_summary_once():
     assert 'title="Training a pretrained model further."' in alone
 
 
+def test_a_text_links_at_most_its_limit_of_concepts_in_reading_order():
+    text = "<p>LoRA is a kind of fine-tuning.</p><ul><li>Its rank is low.</li><li>A low-rank approximation.</li></ul>"
+    every = [("../lora/", "LoRA"), ("../fine-tuning/", "fine-tuning"), ("../matrix-rank/", "rank")]
+    assert anchors(LINKER.link(text, None, href))[:3] == every
+    assert anchors(LINKER.link(text, None, href, limit=2)) == every[:2]
+    assert anchors(LINKER.link(text, None, href, scope_tag="li", limit=3)) == every  # across the items of a list
+    assert LINKER.link(text, None, href, limit=0) == text
+
+
 def test_case_insensitive_for_latin_text_and_plural():
     out = link("<p>We FINE-TUNE models; lora adapters and two ranks.</p>")
     assert anchors(out) == [("../fine-tuning/", "FINE-TUNE"), ("../lora/", "lora"), ("../matrix-rank/", "ranks")]

@@ -59,6 +59,7 @@ def test_defaults_come_from_the_plugin_config(tmp_path):
         ("timeout", 0.0, "timeout must be a positive number of seconds, not 0.0"),
         ("model", " ", "model must not be empty"),
         ("max_cost", -1.0, "max_cost must not be negative, not -1.0"),
+        ("links_per_text", -1, "links_per_text must be 0 or more, not -1"),
     ],
 )
 def test_a_value_breaking_a_rule_is_refused_wherever_it_comes_from(tmp_path, option, value, message):

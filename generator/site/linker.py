@@ -148,6 +148,7 @@ class Linker:
         titled: set | None = None,
         persona: str | None = None,
         mentioned: set[str] | None = None,
+        limit: int | None = None,
     ) -> str:
         """The HTML with the first mention of each other concept linked.
 
@@ -155,11 +156,13 @@ class Linker:
         facts, each its own text); otherwise the whole fragment is one text. `titled`, shared by
         the fragments of one page, holds the tooltips the page already carries. In a reader's text
         (`persona`) a link opens the same reader's tab, and its tooltip is that reader's gist.
-        The concepts linked are added to `mentioned`.
+        The concepts linked are added to `mentioned`; at most `limit` of them, in reading order.
         """
         if self.pattern is None:
             return fragment
-        rewriter = _Rewriter(self, self_slug, href_for, scope_tag, titled, persona)
+        if limit == 0:
+            return fragment
+        rewriter = _Rewriter(self, self_slug, href_for, scope_tag, titled, persona, limit)
         out = rewriter.rewrite(fragment)
         if mentioned is not None:
             mentioned |= rewriter.linked
@@ -191,8 +194,10 @@ class _Rewriter:
         scope_tag: str | None,
         titled: set | None,
         persona: str | None = None,
+        limit: int | None = None,
     ):
         self.linker = linker
+        self.left = limit if limit is not None else -1  # links still allowed; -1: no limit
         self.self_slug = self_slug
         self.href_for = href_for
         self.scope_tag = scope_tag
@@ -236,6 +241,8 @@ class _Rewriter:
         parts: list[str] = []
         cursor = 0
         for match in self.linker.pattern.finditer(text):
+            if self.left == 0:
+                break
             slug = self.linker.slug_for(match.group(0))
             if slug is None or slug == self.self_slug or slug in self.seen:
                 continue  # the text is consumed: a shorter name inside it is not a mention either
@@ -246,6 +253,7 @@ class _Rewriter:
                 href += f"#{self.persona}"  # the next page opens on the same reader
             self.seen.add(slug)
             self.linked.add(slug)
+            self.left -= 1
             parts.append(_escape(text[cursor : match.start()]))
             # No class: a title is what marks a mention (glossary.css, glossary.js), and on a big
             # glossary's pages 25 bytes per link were 4% of the page.

@@ -209,6 +209,7 @@ class ReaderHooks:
                 titled=titled,
                 persona=fragment.persona if in_tab else None,
                 mentioned=mentioned,
+                limit=self.site.links_per_text,
             )
         persona = html.escape(fragment.persona or "", quote=True)
         if fragment.kind == "explanation":
