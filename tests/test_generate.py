@@ -468,10 +468,14 @@ def test_in_flight_requests_never_exceed_jobs(tmp_path, env):
     root = tmp_path / "site"
     write_glossary(root, extra_concepts=10)
     together = threading.Barrier(3, timeout=30)  # the first three answers wait until three are in flight
+    fourth = threading.Event()
 
     def responder(request):
         if len(env.completions) <= 3:
             together.wait()
+            fourth.wait(1.0)  # and are held a moment more: a fourth request now would be one over the limit
+        else:
+            fourth.set()
         return default_responder(request)
 
     env.responder = responder
