@@ -371,3 +371,35 @@ def test_written_files_get_the_mode_of_a_checkout(tmp_path):
     finally:
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o666 & ~0o022
+
+
+# --------------------------------------------------------------------------- no committed answer
+
+
+def test_a_committed_response_cache_is_a_problem_and_never_answers_for_the_model(tmp_path, openai_server):
+    from kit import write_glossary
+
+    config = write_glossary(tmp_path / "site")
+    root = config.parent
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True, capture_output=True
+        )
+
+    assert CliRunner().invoke(main, ["generate", "-f", str(config)]).exit_code == 0
+    asked = len(openai_server.completions)
+    (root / ".gitignore").write_text(".cache/\n")
+    git("init", "-q")
+    git("add", ".")
+    git("add", "-f", ".cache")  # as a pull request can, past .gitignore
+    git("commit", "-q", "-m", "plant")
+    result = CliRunner().invoke(main, ["validate", "-f", str(config)])
+    assert result.exit_code == 2
+    assert "under the cache folder: a cache is never committed" in result.output and ".cache/calls/" in result.output
+    for text in (root / "concepts" / "lora").glob("*.md"):
+        text.unlink()
+    again = CliRunner().invoke(main, ["generate", "-f", str(config)])
+    assert again.exit_code == 0, again.output
+    assert "committed to git" in again.output and "running without the response cache" in again.output
+    assert len(openai_server.completions) > asked  # asked the model again: the committed answers were not used

@@ -18,6 +18,7 @@ from generator.inputs.siteconfig import (
     read_site_config,
     reference_problems,
 )
+from generator.llm.cache import tracked_files
 from generator.settings import Settings, load_settings
 from generator.texts.editions import Edition, all_status, editions
 from generator.texts.status import BROKEN
@@ -51,6 +52,7 @@ def check_site(config_file: Path) -> Checked:
     findings.errors += reference_problems(site, {p.stem for p in (root / personas_dir).glob("*.y*ml")}, personas_dir)
     if not findings.errors:
         checked.settings = load_settings(config_file)
+        findings.errors += _committed_cache(checked.settings)
     languages = checked.settings.all_languages if checked.settings else ()
     try:
         glossary = load_glossary(root, _folder(site, "concepts_dir"), personas_dir, languages)
@@ -67,6 +69,19 @@ def check_site(config_file: Path) -> Checked:
         findings.errors += [_problem_of(s) for s in statuses if s.state == BROKEN]
         check_texts(glossary, policy, statuses, findings)
     return checked
+
+
+def _committed_cache(settings: Settings) -> list[Problem]:
+    """A cache folder with files in git: a committed answer could stand in for the model's."""
+    tracked = tracked_files(settings.cache_path)
+    if not tracked:
+        return []
+    more = f" and {len(tracked) - 1} more file(s)" if len(tracked) > 1 else ""
+    message = (
+        f"committed to git{more} under the cache folder: a cache is never committed (a committed answer "
+        "could stand in for the model's); remove it with `git rm -r --cached`"
+    )
+    return [Problem(tracked[0], 0, "", message)]
 
 
 def _problem_of(status) -> Problem:

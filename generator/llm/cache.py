@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,26 @@ def _text_only_disk():
     return TextOnlyDisk
 
 
+def tracked_files(cache_path: Path) -> list[str]:
+    """Files under the cache folder that git tracks: a pull request can commit an ignored folder with
+    `git add -f`, and a committed answer would stand in for the model's. None outside a git checkout."""
+    if not Path(cache_path).is_dir():
+        return []
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(cache_path), "ls-files", "-z", "--full-name", "--", "."],
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return (
+        [name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name]
+        if listed.returncode == 0
+        else []
+    )
+
+
 class Memo:
     """get/set/forget of JSON-able answers by request key, on disk under `<cache_dir>/calls/`."""
 
@@ -66,8 +87,15 @@ class Memo:
         self.path = Path(cache_path) / CALLS_DIR if cache_path is not None else None
         self._cache = None
         self._broken = False
+        tracked = tracked_files(cache_path) if cache_path is not None else []
         if self.path is not None and not safefs.inside(self.path, cache_path):
             self.warn(f"the response cache {self.path} is a symbolic link out of {cache_path}; running without a cache")
+            self._broken = True
+        elif tracked:
+            self.warn(
+                f"{len(tracked)} file(s) under {cache_path} are committed to git ({tracked[0]}...): a committed cache "
+                "could answer for the model; running without the response cache (git rm -r --cached it)"
+            )
             self._broken = True
         elif self.path is not None:
             self._cache = self._open()
