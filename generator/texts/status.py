@@ -194,17 +194,29 @@ def _glossary_status(glossary: Glossary, settings: Settings, store: Store) -> li
     # The hit path of store.read_cached and StatCache.get, inlined: it runs for every pair (60,000 at 10,000 x 6).
     entries, seen = cache.entries, cache.seen
     cached_explanation = StoredExplanation.cached
+    stat = os.stat
     digests = all_concept_digests(glossary)
     for concept in concepts:
         concept_hashes = digests[concept]
         names = () if concept in drafts else listing.get(concept, ())
         for persona, file_name, persona_hash, key_end in personas:
             inputs = assemble(concept_hashes, persona_hash, site)
-            file = next(where) if where is not None else _stat_pair(root, concept, file_name, names)
-            if file is None:
-                append(_status(glossary, concept, persona, inputs, _nothing))
-                continue
-            path, st = file
+            if where is not None:
+                file = next(where)
+                if file is None:
+                    append(_status(glossary, concept, persona, inputs, _nothing))
+                    continue
+                path, st = file
+            else:  # _stat_pair, inlined
+                if file_name not in names:
+                    append(_status(glossary, concept, persona, inputs, _nothing))
+                    continue
+                path = f"{root}/{concept}/{file_name}"
+                try:
+                    st = stat(path)
+                except OSError:
+                    append(_status(glossary, concept, persona, inputs, _nothing))
+                    continue
             key = concept + key_end
             hit = entries.get(key)
             if hit is not None and hit[0] == hash(
