@@ -63,3 +63,19 @@ def test_commands_owned_elsewhere_are_imported_when_run_or_listed(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.split() == ["[]", "True", "0", "True"], out.stdout + out.stderr
+
+
+def test_status_keeps_only_the_last_run_s_statuses_until_exit(tmp_path):
+    """What `status` read outlives the command (the process exits without freeing it), one run's worth at most."""
+    from click.testing import CliRunner
+    from kit import make_glossary
+
+    import generator.cli.main as cli
+
+    root = make_glossary(tmp_path, explanations=True)
+    for _ in range(2):
+        result = CliRunner().invoke(cli.main, ["status", "-f", str(root / "mkdocs.yml")])
+        assert result.exit_code == 0, result.output
+    glossary, statuses = cli._last_status
+    assert len(cli._last_status) == 2 and sorted(glossary.concepts) == ["lora", "matrix-rank"]
+    assert len(statuses) == 4 and {s.state for s in statuses} == {"review"}

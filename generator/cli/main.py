@@ -128,6 +128,12 @@ def _new_file(folder: Path, slug: str, text: str) -> Path:
     return path
 
 
+# What the last `status` read, kept until the process exits: the entry point freezes what is alive
+# (entry.run) and the interpreter exits without freeing it. Freeing its hundreds of thousands of
+# objects one by one as the command returned took a twentieth of a warm run. One run's worth at most.
+_last_status: list = []
+
+
 @main.command()
 @config_option
 @click.option("--markdown", "as_markdown", is_flag=True, help="A Markdown summary (for a pull request's job summary).")
@@ -142,6 +148,7 @@ def status(config_file: str, as_markdown: bool, since: str | None, show_all: boo
         settings = load_settings(config_file)
         glossary = load_glossary(settings.root, settings.concepts_dir, settings.personas_dir, settings.all_languages)
         statuses = all_status(editions(glossary, settings, languages))
+    _last_status[:] = [glossary, statuses]
     from generator.cli import reports
 
     if as_markdown:
