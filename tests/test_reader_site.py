@@ -216,24 +216,6 @@ def test_llms_txt_links_plain_markdown_of_each_readers_text(site):
     assert not list((site / "concepts" / "lora").glob("*.md"))[1:]  # one file per concept
 
 
-def test_a_readers_own_headings_stay_under_its_section_in_the_plain_markdown():
-    from generator.site.machine import inert_markdown
-
-    text = "# Big\n\n## Smaller\n\n```\n# a comment in code\n```\n\n    # indented code\n#hashtag"
-    assert inert_markdown(text, demote=2).split("\n") == [
-        "### Big",
-        "",
-        "#### Smaller",
-        "",
-        "```",
-        "# a comment in code",
-        "```",
-        "",
-        "    # indented code",
-        "#hashtag",
-    ]
-
-
 def test_whats_new_page_and_atom_feed(tmp_path):
     config = write_site_glossary(tmp_path / "g")
     for concept, persona, date in (("lora", "child", "2026-11-28"), ("matrix-rank", "lawyer", "2026-11-20")):

@@ -216,7 +216,7 @@ class _Rewriter:
             if tag is None:
                 if stack and stack[-1] in RAW_TEXT_TAGS:
                     out.append(token)
-                elif token.startswith("<!--") or skipping:
+                elif token.startswith("<!--") or skipping or self.left == 0:
                     out.append(token if token.startswith("<!--") else _escape_text(token))
                 else:
                     out.append(self._link_text(html.unescape(token) if "&" in token else token))

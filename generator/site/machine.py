@@ -23,7 +23,6 @@ from generator.texts.status import MISSING
 
 GLOSSARY_JSON, LLMS_TXT, FEED = "glossary.json", "llms.txt", "feed.xml"
 MARKDOWN = "index.md"  # beside a concept page's index.html: its readers' texts as plain Markdown
-HEADING_RE = re.compile(r"^( {0,3})(#{1,4})(?=[ \t]|$)")
 FEED_LENGTH = 50  # concepts on the What's new page and in the feed
 ATOM = "http://www.w3.org/2005/Atom"
 FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
@@ -237,7 +236,7 @@ def concept_markdown(entry: Entry) -> str:
         out += [f"## {md_text(entry.concept.title)}, for: {md_text(reader.name)}", ""]
         if reader.gist:
             out += [f"> {md_text(reader.gist)}", ""]
-        out += [inert_markdown(clean_markdown(reader.body), demote=2).rstrip("\n"), ""]
+        out += [inert_markdown(clean_markdown(reader.body)).rstrip("\n"), ""]  # its headings start at ###
         out += [f"{md_text(reader.provenance)}. Page: <{reader.page}>", "", "---", ""]
     return "\n".join(out)
 
@@ -250,9 +249,8 @@ def md_text(text: str) -> str:
     return text
 
 
-def inert_markdown(text: str, demote: int = 0) -> str:
-    """Markdown with every `<` outside code written `&lt;`, so no renderer finds raw HTML in it; headings
-    outside code `demote` levels down (a text's own `#` stays under its section)."""
+def inert_markdown(text: str) -> str:
+    """Markdown with every `<` outside code written `&lt;`, so no renderer finds raw HTML in it."""
     out: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
@@ -270,8 +268,6 @@ def inert_markdown(text: str, demote: int = 0) -> str:
                 return f"\x00{len(spans) - 1}\x00"
 
             line = CODE_SPAN_RE.sub(keep, line).replace("<", "&lt;")
-            if demote:
-                line = HEADING_RE.sub(lambda m: m.group(1) + "#" * demote + m.group(2), line)
             line = re.sub(r"\x00(\d+)\x00", lambda m, spans=spans: spans[int(m.group(1))], line)
         out.append(line)
     return "\n".join(out)

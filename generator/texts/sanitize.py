@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import cmarkgfm
@@ -73,6 +74,7 @@ ALLOWED_ATTRIBUTES = {
 TOP_HEADING_LEVEL = 3  # the page has its h1 title and h2 sections; a tab's own headings start below them
 
 
+@functools.lru_cache(maxsize=32768)  # a build cleans each text for its page and again for its plain Markdown
 def clean_markdown(text: str) -> str:
     """Drop front matter and a leading title, demote headings.
 
