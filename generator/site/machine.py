@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 from mkdocs.utils import get_relative_url
 
 from generator.inputs.schemas import Concept, Glossary
-from generator.site import pages
+from generator.site import pages, refs
 from generator.texts.sanitize import clean_markdown
 from generator.texts.status import MISSING
 
@@ -25,7 +25,6 @@ GLOSSARY_JSON, LLMS_TXT, FEED = "glossary.json", "llms.txt", "feed.xml"
 MARKDOWN = "index.md"  # beside a concept page's index.html: its readers' texts as plain Markdown
 FEED_LENGTH = 50  # concepts on the What's new page and in the feed
 ATOM = "http://www.w3.org/2005/Atom"
-FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
@@ -252,15 +251,9 @@ def md_text(text: str) -> str:
 def inert_markdown(text: str) -> str:
     """Markdown with every `<` outside code written `&lt;`, so no renderer finds raw HTML in it."""
     out: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        match = FENCE_RE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-        elif fence is not None:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = None
-        else:
+    lines = text.split("\n")
+    for line, code in zip(lines, refs.in_code(lines)):
+        if not code:
             spans: list[str] = []
 
             def keep(m: re.Match, spans: list[str] = spans) -> str:

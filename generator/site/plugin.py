@@ -372,18 +372,16 @@ class GlossaryPlugin(ReaderHooks, BasePlugin[PluginConfig]):
     def _html(self, markdown: str) -> str:
         """A text cleaned, rendered and sanitised, once per build (under `mkdocs serve`, once while it
         stays the same): persona pages reuse the concept pages' work."""
+        make = lambda: render_markdown(clean_markdown(markdown))  # noqa: E731
         if self.preview is not None:
-            return self.preview.html(markdown, lambda text: render_markdown(clean_markdown(text)))
+            return self.preview.remembered("html", markdown, make)
         html_ = self._rendered.get(markdown)
-        if html_ is None:
-            html_ = self._rendered[markdown] = render_markdown(clean_markdown(markdown))
-        return html_
+        return html_ if html_ is not None else self._rendered.setdefault(markdown, make())
 
     def _opening(self, markdown: str) -> str:
         """A text's first words for a reader's page."""
-        if self.preview is not None:
-            return self.preview.opening(markdown, lambda text: pages.opening(self._html(text), self.site.language))
-        return pages.opening(self._html(markdown), self.site.language)
+        make = lambda: pages.opening(self._html(markdown), self.site.language)  # noqa: E731
+        return self.preview.remembered("opening", markdown, make) if self.preview is not None else make()
 
     def _href_maker(self, page: Page, files: Files, entry: pagecache.Entry | None = None):
         known: dict[str, str | None] = {}

@@ -63,10 +63,9 @@ class Edition:
         self.texts: dict[str, tuple] = {}  # path -> (stat, body, meta) of the last build's explanations
         self.pages: dict[str, tuple] = {}  # slug -> (inputs, concept page, key) of the last build
         self.pages_next: dict[str, tuple] = {}
-        self.rendered: dict[str, str] = {}  # Markdown of a text -> its HTML
-        self.openings: dict[str, str] = {}  # Markdown of a text -> its opening words on reader pages
-        self.used: set[str] = set()
-        self.memos: dict[str, dict] = {}  # kind -> key -> what was made from it (see remembered)
+        # kind -> key -> what was made from it: a text's HTML and opening words (by its Markdown), a
+        # reader's search text (see remembered)
+        self.memos: dict[str, dict] = {}
         self.memos_used: dict[str, set] = {}
 
 
@@ -84,7 +83,6 @@ class Preview:
     def begin(self, language: str) -> None:
         gc.disable()
         self.current = self.editions.setdefault(language, Edition())
-        self.current.used = set()
         self.current.memos_used = {}
         self.current.pages_next = {}
 
@@ -97,8 +95,6 @@ class Preview:
         edition = self.current
         edition.cache.end(built)
         edition.pages, edition.pages_next = edition.pages_next, {}
-        edition.openings = {m: o for m, o in edition.openings.items() if m in edition.used}
-        edition.rendered = {m: h for m, h in edition.rendered.items() if m in edition.used}
         edition.memos = {
             kind: {k: v for k, v in table.items() if k in edition.memos_used.get(kind, ())}
             for kind, table in edition.memos.items()
@@ -182,31 +178,14 @@ class Preview:
         found = edition.pages_next[slug] = (inputs, page, key_of(page))
         return page, found[2]
 
-    def html(self, markdown: str, render) -> str:
-        edition = self.current
-        edition.used.add(markdown)
-        known = edition.rendered.get(markdown)
-        if known is None:
-            known = edition.rendered[markdown] = render(markdown)
-        return known
-
     def remembered(self, kind: str, key, make):
-        """What `make()` gave for `key` in the last build (a reader's search text, a concept's plain
-        Markdown): kept while each build asks for it."""
+        """What `make()` gave for `key` in the last build: kept while each build asks for it."""
         edition = self.current
         edition.memos_used.setdefault(kind, set()).add(key)
         table = edition.memos.setdefault(kind, {})
         if key not in table:
             table[key] = make()
         return table[key]
-
-    def opening(self, markdown: str, make) -> str:
-        edition = self.current
-        edition.used.add(markdown)
-        known = edition.openings.get(markdown)
-        if known is None:
-            known = edition.openings[markdown] = make(markdown)
-        return known
 
     def add(self, file, config, uri: str, key: str) -> None:
         """Give MkDocs a page object that serves the cached output while the page's inputs are the same."""

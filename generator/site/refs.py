@@ -20,6 +20,26 @@ from generator.site.linker import tooltip_attribute
 REF_RE = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
 REF_ATTR_RE = re.compile(r'data-glossary-ref="([a-z0-9-]+)"')  # on the link a reference became, until add_titles
 FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def in_code(lines: list[str]) -> list[bool]:
+    """For each line of Markdown, whether it belongs to a fenced code block (its fences included)."""
+    flags: list[bool] = []
+    fence: str | None = None
+    for line in lines:
+        match = FENCE_RE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+            flags.append(True)
+        elif fence is not None:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+            flags.append(True)
+        else:
+            flags.append(False)
+    return flags
+
+
 CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 MARKDOWN_SPECIALS = "\\`*_[]"
 
@@ -104,15 +124,9 @@ def link_references(
     """The Markdown with every reference made a link to its concept page, and the unknown ones."""
     unknown: list[UnknownRef] = []
     out: list[str] = []
-    fence: str | None = None
-    for number, line in enumerate(markdown.split("\n"), start=1):
-        match = FENCE_RE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-        elif fence is not None:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = None
-        elif "[[" in line:
+    lines = markdown.split("\n")
+    for number, (line, code) in enumerate(zip(lines, in_code(lines)), start=1):
+        if not code and "[[" in line:
             line = _replace_line(line, number, page_uri, slugs, owner, titles, unknown)
         out.append(line)
     return "\n".join(out), unknown
