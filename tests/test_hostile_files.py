@@ -154,25 +154,19 @@ def test_the_key_in_the_environment_reaches_no_built_file(tmp_path):
         path.symlink_to("/proc/self/environ")
     env = {**os.environ, "OPENAI_API_KEY": PLANTED, "NO_MKDOCS_2_WARNING": "1"}
     site = tmp_path / "built"
-    validate = subprocess.run(
-        [str(BIN / "glossary"), "validate", "-f", str(root / "mkdocs.yml")], env=env, capture_output=True, text=True
-    )
+
+    def glossary(*args: str) -> subprocess.CompletedProcess:
+        """The installed command in a process of its own, the key in its environment."""
+        command = [str(BIN / "glossary"), *args, "-f", str(root / "mkdocs.yml")]
+        return subprocess.run(command, env=env, capture_output=True, text=True)
+
+    validate = glossary("validate")
     assert validate.returncode == 2 and "personas/leak.yaml" in validate.stderr + validate.stdout
     (root / "personas" / "leak.yaml").unlink()
-    build = subprocess.run(
-        [str(BIN / "glossary"), "build", "-d", str(site), "-f", str(root / "mkdocs.yml")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    build = glossary("build", "-d", str(site))
     assert build.returncode != 0 and "docs/environ.md" in build.stderr + build.stdout, build.stderr
     (root / "docs" / "environ.md").unlink()
-    build = subprocess.run(
-        [str(BIN / "glossary"), "build", "-d", str(site), "-f", str(root / "mkdocs.yml")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    build = glossary("build", "-d", str(site))
     assert build.returncode == 0, build.stderr
     assert "concepts/lora/child.md: is a symbolic link to /proc/self/environ" in build.stderr
     files = [p for p in site.rglob("*") if p.is_file()]

@@ -123,6 +123,18 @@ def test_mentioned_in_shows_a_dozen_pages_and_counts_the_rest(tmp_path):
     assert '<li class="glossary-mentioned-more">and 6 more</li>' in section
 
 
+def test_links_per_text_caps_the_concepts_each_text_links(site, tmp_path):
+    def links_per_text(page: str) -> list[int]:
+        texts = re.findall(r'<div class="glossary-(?:explanation|definition)".*?</div>', article(page), re.S)
+        return [len(re.findall(r'<a href="[^"]*" title="', text)) for text in texts]
+
+    capped = build(write_site_glossary(tmp_path / "g", plugin={"links_per_text": 1}), tmp_path / "site")
+    assert max(links_per_text(read(site, "concepts/lora"))) >= 2  # the default (8) leaves them all
+    assert max(links_per_text(read(capped, "concepts/lora"))) == 1
+    none = build(write_site_glossary(tmp_path / "h", plugin={"links_per_text": 0}), tmp_path / "none")
+    assert links_per_text(read(none, "concepts/lora")) and max(links_per_text(read(none, "concepts/lora"))) == 0
+
+
 def test_an_unknown_reference_fails_a_strict_build_naming_page_and_line(tmp_path):
     from generator.cli.main import main
 
